@@ -1,0 +1,257 @@
+/**
+ * @file modellix/client.h
+ * @brief Library set-up, the options object, the log sink and the client.
+ *
+ * Threads: a client, and every task made from it, may be used from any thread but from one thread at
+ * a time. Distinct clients are independent and may be used from different threads at once.
+ * modellix_client_cancel() is the one call that is safe from another thread while the client is in
+ * use. The options object follows the same one-thread-at-a-time rule.
+ */
+#ifndef MODELLIX_CLIENT_H
+#define MODELLIX_CLIENT_H
+
+#include "common.h"
+
+MODELLIX_BEGIN_DECLS
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Library                                                                                          */
+
+/**
+ * Initialise the library's global state (libcurl's). Reference-counted: every successful call must be
+ * matched by one modellix_global_cleanup(). Optional, because modellix_client_new() initialises on
+ * first use, but recommended from main() before any thread is started (libcurl's advice).
+ *
+ * @return the new reference count (> 0), or ::MODELLIX_EINIT if libcurl could not be initialised
+ *         or lacks thread-safe initialisation. Thread-safe.
+ */
+MODELLIX_API int modellix_global_init(void);
+
+/**
+ * Release one reference taken by modellix_global_init(); the last one releases libcurl's global
+ * state. Call it only after every client is freed. Thread-safe. Extra calls are ignored.
+ */
+MODELLIX_API void modellix_global_cleanup(void);
+
+/** The run-time library version, e.g. "1.0.0". Static string. Thread-safe. */
+MODELLIX_API const char *modellix_version_string(void);
+
+/** The run-time library version as MAJOR*10000 + MINOR*100 + PATCH. Thread-safe. */
+MODELLIX_API int32_t modellix_version_num(void);
+
+/**
+ * Release memory that libmodellix handed to the caller (downloaded data, file paths). Never use
+ * free() on it: the library and the caller may use different heaps (FFI hosts). Accepts NULL.
+ */
+MODELLIX_API void modellix_free(void *p);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Logging                                                                                          */
+
+/** Log levels passed to a ::modellix_log_fn. A client logs only at or above its threshold. */
+enum modellix_log_level {
+    MODELLIX_LOG_ERROR = 0,
+    MODELLIX_LOG_WARN = 1,
+    MODELLIX_LOG_INFO = 2,
+    MODELLIX_LOG_DEBUG = 3
+};
+
+/**
+ * A log sink. Called synchronously on the thread that is inside a libmodellix call.
+ *
+ * @param level     one of ::modellix_log_level.
+ * @param message   one line, no trailing newline, valid only during the call. It is redacted by
+ *                  construction: it never contains an API key, a request or response body, or the
+ *                  query string of a signed result URL.
+ * @param user_data the pointer given at registration.
+ */
+typedef void (*modellix_log_fn)(int32_t level, const char *message, void *user_data);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Options                                                                                          */
+
+/** Which submit path form to use (modellix_options_set_submit_path()). */
+enum modellix_submit_path {
+    MODELLIX_SUBMIT_PATH_DEFAULT = 0, /**< POST /api/v1/{provider}/{model} (newest API) */
+    MODELLIX_SUBMIT_PATH_ASYNC = 1    /**< POST /api/v1/{provider}/{model}/async (older deployments) */
+};
+
+/**
+ * Create an options object holding the defaults: no key (the client then reads MODELLIX_API_KEY),
+ * no base URL (the client then reads MODELLIX_BASE_URL, else https://api.modellix.ai), 30 s per HTTP
+ * exchange, 120 s per call without its own timeout, 3 submissions in flight, the default retry
+ * policy, no log sink.
+ *
+ * @param[out] out receives the object; release it with modellix_options_free().
+ * @return ::MODELLIX_OK, ::MODELLIX_EINVAL (out is NULL) or ::MODELLIX_ENOMEM.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_new(modellix_options **out);
+
+/** Free an options object (and release its log user_data through its destroy function). NULL is ignored. */
+MODELLIX_API void modellix_options_free(modellix_options *o);
+
+/**
+ * Set the API key (copied). Leading and trailing white space is trimmed; the rest must be 1 to 16384
+ * printable ASCII characters (0x21-0x7E). The key is only ever sent in the Authorization header of API
+ * requests; it is never logged, never put into an error message and never sent to a file host.
+ *
+ * @return ::MODELLIX_OK, ::MODELLIX_EINVAL (bad key: the message never echoes it), ::MODELLIX_ENOMEM.
+ *         On error the previous key is kept.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_api_key(modellix_options *o, const char *key);
+
+/**
+ * Set the API origin (copied), e.g. "https://api.modellix.ai". Trimmed; it must be an origin only:
+ * scheme https (http only for localhost, 127.0.0.1 or [::1]), no user or password, no path other than
+ * "/", no query, no fragment. It is normalised to scheme://host[:port] without a trailing slash.
+ * NULL or "" restores the default behaviour (MODELLIX_BASE_URL, then https://api.modellix.ai).
+ *
+ * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM. On error the previous value is kept.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_base_url(modellix_options *o, const char *origin);
+
+/**
+ * Set the time limit of one HTTP exchange (connect, send, receive), in milliseconds.
+ * Each exchange also ends at the deadline of the call it belongs to, whichever is earlier.
+ *
+ * @param ms 1 to 86 400 000 (24 h). Default 30 000.
+ * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_timeout_ms(modellix_options *o, int64_t ms);
+
+/**
+ * Set the deadline of calls that take no timeout argument (modellix_task_submit(),
+ * modellix_task_attach(), modellix_task_poll()): everything the call does, retries and their waits
+ * included, ends by then.
+ *
+ * @param ms 1 to 86 400 000. Default 120 000.
+ * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_call_timeout_ms(modellix_options *o, int64_t ms);
+
+/**
+ * Set how many submissions may be running (submitted and not terminal) at once through this client,
+ * the team's concurrency limit. Default 3.
+ *
+ * @param n 1 to 10 000.
+ * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_max_in_flight(modellix_options *o, int32_t n);
+
+/**
+ * Use this retry policy (the options object keeps its own reference; the caller may free @p p right
+ * after). NULL restores the default policy (see modellix_retry_policy_new_default()).
+ *
+ * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_retry_policy(modellix_options *o,
+                                                                     const modellix_retry_policy *p);
+
+/**
+ * Register a log sink. @p user_data_free, if not NULL, is called exactly once with @p user_data when
+ * the registration is replaced or the options object is freed. A client made from these options
+ * holds its own registration: its copy of @p user_data is released by the client (through the same
+ * @p user_data_free) only when the last of the options object and the clients made from it is freed.
+ * fn NULL removes the sink.
+ *
+ * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_log_callback(modellix_options *o, modellix_log_fn fn,
+                                                                     void *user_data,
+                                                                     void (*user_data_free)(void *));
+
+/**
+ * Set the most detailed level passed to the log sink. Default ::MODELLIX_LOG_INFO.
+ *
+ * @return ::MODELLIX_OK or ::MODELLIX_EINVAL (not a ::modellix_log_level).
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_log_level(modellix_options *o, int32_t level);
+
+/**
+ * Set the User-Agent product token sent to the API (copied), e.g. "myapp/2.1". libmodellix appends
+ * its own "libmodellix/x.y.z". Printable ASCII, at most 256 characters. NULL restores the default.
+ *
+ * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_user_agent(modellix_options *o, const char *product);
+
+/**
+ * Choose the submit path form: one of ::modellix_submit_path. A slug of three parts
+ * ("text-to-image/provider/model") always uses the oldest typed form
+ * /api/v1/{type}/{provider}/{model}/async whatever this says.
+ *
+ * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_submit_path(modellix_options *o, int32_t form);
+
+/**
+ * Use a PEM file of CA certificates (copied path) to verify the API's and file hosts' TLS
+ * certificates instead of the system store. Certificate verification is always on; there is no
+ * setting that turns it off. NULL restores the system store.
+ *
+ * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_ca_file(modellix_options *o, const char *path);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Client                                                                                           */
+
+/**
+ * Create a client. The options are copied, so @p opts may be freed or changed afterwards.
+ *
+ * With @p opts NULL, or with no key in it, the key comes from the environment variable
+ * MODELLIX_API_KEY; with no base URL in it, the origin comes from MODELLIX_BASE_URL, else
+ * https://api.modellix.ai. Both are validated as in modellix_options_set_api_key() and
+ * modellix_options_set_base_url(). No network traffic happens here.
+ *
+ * @param[out] out receives the client, or NULL on error. Free it with modellix_client_free().
+ * @return ::MODELLIX_OK, ::MODELLIX_EINVAL (bad base URL or key from the environment: the message
+ *         names the variable, never the key), ::MODELLIX_ENOKEY (no key anywhere),
+ *         ::MODELLIX_ENOMEM, ::MODELLIX_EINIT.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_client_new(modellix_client **out, const modellix_options *opts);
+
+/**
+ * Free a client: stop its transfers, close its connections and release its resources. Every task made
+ * from the client must be freed first (a task outliving its client is a use-after-free). NULL is
+ * ignored.
+ */
+MODELLIX_API void modellix_client_free(modellix_client *c);
+
+/**
+ * Ask the blocking call running on @p c (in another thread) to return ::MODELLIX_ECANCELED as soon as
+ * possible (well within 100 ms). If no call is running, the next blocking call returns
+ * ::MODELLIX_ECANCELED at once; the request is consumed by the call that returns it. A submission
+ * already on the wire is not undone: such a submit returns ::MODELLIX_EOUTCOME_UNKNOWN instead.
+ *
+ * This is the only function that may be called from another thread while @p c is in use. It is
+ * async-signal-safe only in the sense that it takes no lock; do not call it from a signal handler.
+ *
+ * @return ::MODELLIX_OK or ::MODELLIX_EINVAL (c is NULL).
+ */
+MODELLIX_API int modellix_client_cancel(modellix_client *c);
+
+/** The result code of the last failed call on @p c or on a task of @p c (::MODELLIX_OK if none). */
+MODELLIX_API int32_t modellix_client_errcode(const modellix_client *c);
+
+/**
+ * A message for the last failed call on @p c or on one of its tasks: "" if none, never NULL.
+ * Borrowed: valid until the next call on the client or its tasks. Never contains the API key.
+ */
+MODELLIX_API const char *modellix_client_errmsg(const modellix_client *c);
+
+/** The HTTP status of the response behind the last failure on @p c, or 0 if there was none. */
+MODELLIX_API int32_t modellix_client_http_status(const modellix_client *c);
+
+/**
+ * The server's request id (X-Request-Id header, or "request_id" in the body) of the response behind
+ * the last failure, or NULL. Borrowed like modellix_client_errmsg(). Quote it to Modellix support.
+ */
+MODELLIX_API const char *modellix_client_request_id(const modellix_client *c);
+
+/** The API origin this client talks to, e.g. "https://api.modellix.ai". Borrowed (client lifetime). */
+MODELLIX_API const char *modellix_client_base_url(const modellix_client *c);
+
+MODELLIX_END_DECLS
+
+#endif /* MODELLIX_CLIENT_H */

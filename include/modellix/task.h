@@ -1,0 +1,192 @@
+/**
+ * @file modellix/task.h
+ * @brief Submitting tasks, polling and waiting for them, and reading their results.
+ *
+ * A task is submitted once (a paid request) and then polled until it is terminal:
+ *
+ *     modellix_task *t;
+ *     if (modellix_task_submit(&t, client, "bytedance/seedream-4.5-t2i", "{\"prompt\":\"a fox\"}") == MODELLIX_OK
+ *         && modellix_task_wait(t, 120000) == MODELLIX_OK)
+ *         puts(modellix_task_resource_url(t, 0));
+ *     modellix_task_free(t);
+ *
+ * Tasks belong to the client they were made from and follow its thread rule (client.h). Free every
+ * task before its client. Strings returned by the accessors are borrowed: they live until the task is
+ * freed or its next poll, whichever comes first.
+ */
+#ifndef MODELLIX_TASK_H
+#define MODELLIX_TASK_H
+
+#include "common.h"
+
+MODELLIX_BEGIN_DECLS
+
+/** Task states, as returned by modellix_task_status(). */
+enum modellix_task_status {
+    MODELLIX_TASK_UNKNOWN = 0,    /**< attached but not yet queried */
+    MODELLIX_TASK_SUBMITTING = 1, /**< the submission has not been answered yet */
+    MODELLIX_TASK_PENDING = 2,    /**< queued by the service */
+    MODELLIX_TASK_PROCESSING = 3, /**< running (any non-terminal status word other than "pending") */
+    MODELLIX_TASK_SUCCESS = 4,    /**< "success", "succeeded" or "completed": results are available */
+    MODELLIX_TASK_FAILED = 5      /**< "failed", "error", "canceled" or "cancelled" */
+};
+
+/**
+ * Submit a paid generation task and wait for the service to accept it (not for it to finish).
+ *
+ * Sends POST /api/v1/{provider}/{model} (see modellix_options_set_submit_path()). A slug
+ * "type/provider/model" selects the legacy typed path /api/v1/{type}/{provider}/{model}/async.
+ * The submission is sent once. Only a failure that proves the request was not processed (not sent,
+ * or HTTP 429) is retried, within the client's call deadline. A failure after the request may have
+ * reached the service (timeout, reset, 5xx, 408, 409, 3xx, an answer without a task id) is never
+ * re-sent unless the retry policy opts in (modellix_retry_policy_set_resubmit_unknown()): the call
+ * returns ::MODELLIX_EOUTCOME_UNKNOWN.
+ *
+ * @param[out] out   receives the new task in state ::MODELLIX_TASK_PENDING (or what the service
+ *                   said), or NULL on error. Free it with modellix_task_free().
+ * @param c          the client.
+ * @param model_slug "provider/model" (or "type/provider/model"), copied; trimmed; at most 256
+ *                   characters; no control or bidirectional-override characters.
+ * @param body_json  the request body, copied: a JSON object, at most 64 MiB, nesting at most 100
+ *                   levels, finite numbers. Sent as given (not re-serialised).
+ * @return ::MODELLIX_OK; ::MODELLIX_EINVAL (bad slug or body: nothing was sent); ::MODELLIX_EAUTH,
+ *         ::MODELLIX_EPAYMENT, ::MODELLIX_ENOTFOUND, ::MODELLIX_EHTTP (rejected: no task was
+ *         created); ::MODELLIX_ERATELIMIT (still throttled at the deadline: no task was created);
+ *         ::MODELLIX_ENETWORK (could not connect: nothing was sent); ::MODELLIX_EOUTCOME_UNKNOWN;
+ *         ::MODELLIX_ETIMEOUT or ::MODELLIX_ECANCELED before anything was sent; ::MODELLIX_ENOMEM.
+ *         Details: modellix_client_errmsg(), modellix_client_http_status(),
+ *         modellix_client_request_id().
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_task_submit(modellix_task **out, modellix_client *c,
+                                                        const char *model_slug, const char *body_json);
+
+/**
+ * Make a task object for a task submitted earlier (by this or another process), to poll, wait for and
+ * download it. No network traffic: the state is ::MODELLIX_TASK_UNKNOWN until the first poll.
+ *
+ * @param[out] out receives the task, or NULL on error.
+ * @param task_id  copied; trimmed; 1 to 512 characters from [A-Za-z0-9._~:/+@=-].
+ * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_task_attach(modellix_task **out, modellix_client *c,
+                                                        const char *task_id);
+
+/**
+ * Query the task's status once (GET /api/v1/tasks/{id}), retrying transient failures (network, 429,
+ * 5xx) under the retry policy within the client's call deadline. On success the task's state, result
+ * and raw JSON are updated.
+ *
+ * @return ::MODELLIX_OK whatever the task's state (check modellix_task_status()); an error code if the
+ *         query failed: ::MODELLIX_EPROTOCOL (bad JSON, wrong shape, or the answer names another
+ *         task), ::MODELLIX_ETOOLARGE (over 16 MiB), ::MODELLIX_ENOTFOUND, ::MODELLIX_EAUTH,
+ *         ::MODELLIX_ERATELIMIT, ::MODELLIX_ESERVER, ::MODELLIX_ENETWORK, ::MODELLIX_ETIMEOUT,
+ *         ::MODELLIX_ECANCELED... The task keeps its previous state on error; details are on the
+ *         task (modellix_task_errmsg()) and on the client.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_task_poll(modellix_task *t);
+
+/**
+ * Poll the task on the client's adaptive schedule until it is terminal, the timeout passes or the
+ * client is cancelled. A poll that fails transiently even after its retries (network, 429, 5xx) does
+ * not end the wait; any other failure does.
+ *
+ * @param timeout_ms the deadline of the whole call, > 0.
+ * @return ::MODELLIX_OK (state ::MODELLIX_TASK_SUCCESS), ::MODELLIX_ETASK_FAILED (state
+ *         ::MODELLIX_TASK_FAILED; the service's detail is in modellix_task_errmsg() and
+ *         modellix_task_json()), ::MODELLIX_ETIMEOUT (the task keeps its id and last state: wait again
+ *         or attach later), ::MODELLIX_ECANCELED, or a poll error as in modellix_task_poll().
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_task_wait(modellix_task *t, int64_t timeout_ms);
+
+/**
+ * Wait until every task in @p tasks is terminal, polling them together on one schedule over shared
+ * connections. Each task's own result and error are on the task. All tasks must belong to @p c.
+ * NULL entries are skipped.
+ *
+ * @return ::MODELLIX_OK when every task is terminal (successful or failed: check each);
+ *         ::MODELLIX_ETIMEOUT (finished tasks keep their results, the others their ids and last
+ *         state); ::MODELLIX_ECANCELED; ::MODELLIX_EINVAL. A task whose poll fails for good (for
+ *         example 404) stops being polled and keeps its error (modellix_task_errcode()); the call
+ *         then returns the first such error after the others are terminal.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_client_wait_all(modellix_client *c, modellix_task *const *tasks,
+                                                            size_t n, int64_t timeout_ms);
+
+/**
+ * Wait until at least one task in @p tasks is terminal (or failed to poll for good).
+ *
+ * @param[out] index_out receives the index of a finished task (the lowest index among those that
+ *             finished in the same step). Tasks already terminal on entry count at once.
+ * @return ::MODELLIX_OK, ::MODELLIX_ETIMEOUT, ::MODELLIX_ECANCELED, ::MODELLIX_EINVAL (no non-NULL
+ *         task, or a task of another client).
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_client_wait_any(modellix_client *c, modellix_task *const *tasks,
+                                                            size_t n, int64_t timeout_ms, size_t *index_out);
+
+/** Free a task (its strings become invalid). The task on the service is not affected. NULL is ignored. */
+MODELLIX_API void modellix_task_free(modellix_task *t);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Results: borrowed strings live until the task is freed or polled again.                         */
+
+/** The task id given by the service (or to modellix_task_attach()). Never NULL for a valid task. */
+MODELLIX_API const char *modellix_task_id(const modellix_task *t);
+
+/** The model slug given to modellix_task_submit(), or NULL for an attached task. */
+MODELLIX_API const char *modellix_task_model_slug(const modellix_task *t);
+
+/** The last known state: one of ::modellix_task_status. */
+MODELLIX_API int32_t modellix_task_status(const modellix_task *t);
+
+/** The status word exactly as the service sent it last (e.g. "processing"), or NULL before any. */
+MODELLIX_API const char *modellix_task_status_text(const modellix_task *t);
+
+/**
+ * The result code of the task's last failed operation (::MODELLIX_OK if none). A failed task reports
+ * ::MODELLIX_ETASK_FAILED.
+ */
+MODELLIX_API int32_t modellix_task_errcode(const modellix_task *t);
+
+/**
+ * A message for the task's last failure: for a failed task, the service's error detail when it sent
+ * one (data.error.message, data.error or data.message); "" if none. Never NULL. Never contains a key.
+ */
+MODELLIX_API const char *modellix_task_errmsg(const modellix_task *t);
+
+/** The HTTP status of the task's last response, or 0 if there was none. */
+MODELLIX_API int32_t modellix_task_http_status(const modellix_task *t);
+
+/** The server request id of the task's last response (X-Request-Id or result.metadata.request_id), or NULL. */
+MODELLIX_API const char *modellix_task_request_id(const modellix_task *t);
+
+/**
+ * The raw body of the last successful response about this task (the submit answer, then each poll
+ * answer), as received, NUL-terminated; NULL before any. Use it for fields this API has no accessor
+ * for (metadata, extensions, model-specific data).
+ */
+MODELLIX_API const char *modellix_task_json(const modellix_task *t);
+
+/** The number of result resources (0 unless the task succeeded). At most 1000. */
+MODELLIX_API size_t modellix_task_resource_count(const modellix_task *t);
+
+/** Resource @p i's URL (signed, expires about 24 h after the task ends), or NULL if i is out of range. */
+MODELLIX_API const char *modellix_task_resource_url(const modellix_task *t, size_t i);
+
+/** Resource @p i's type ("image", "video", ...) or NULL if absent or out of range. */
+MODELLIX_API const char *modellix_task_resource_type(const modellix_task *t, size_t i);
+
+/** Resource @p i's format ("png", "mp4", ...) or NULL if absent or out of range. */
+MODELLIX_API const char *modellix_task_resource_format(const modellix_task *t, size_t i);
+
+/** Resource @p i's role ("primary", ...) or NULL if absent or out of range. */
+MODELLIX_API const char *modellix_task_resource_role(const modellix_task *t, size_t i);
+
+/** Resource @p i's width in pixels, or 0 if absent, not a positive integer, or out of range. */
+MODELLIX_API int64_t modellix_task_resource_width(const modellix_task *t, size_t i);
+
+/** Resource @p i's height in pixels, or 0 if absent, not a positive integer, or out of range. */
+MODELLIX_API int64_t modellix_task_resource_height(const modellix_task *t, size_t i);
+
+MODELLIX_END_DECLS
+
+#endif /* MODELLIX_TASK_H */

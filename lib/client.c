@@ -1,0 +1,276 @@
+/* client.c - client lifetime, error state, cancellation and the redacting log sink. */
+#include "internal.h"
+#include "validate.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Replace every occurrence of the API key in buf with [REDACTED] (defence in depth: messages are
+   built without the key, but a server could echo it back). */
+static void redact(const modellix_client *c, char *buf, size_t cap)
+{
+    if (!c || !c->key || !*c->key)
+        return;
+    size_t kl = strlen(c->key);
+    static const char mark[] = "[REDACTED]";
+    char *p;
+    while ((p = strstr(buf, c->key))) {
+        size_t tail = strlen(p + kl);
+        size_t ml = sizeof mark - 1;
+        if ((size_t)(p - buf) + ml + tail + 1 > cap)
+            tail = cap - (size_t)(p - buf) - ml - 1;
+        memmove(p + ml, p + kl, tail);
+        memcpy(p, mark, ml);
+        p[ml + tail] = '\0';
+    }
+}
+
+void mx_log(modellix_client *c, int32_t level, const char *fmt, ...)
+{
+    if (!c->log || level > c->log_level)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    mx_vfmt(line, sizeof line, fmt, ap);
+    va_end(ap);
+    redact(c, line, sizeof line);
+    c->log->fn(level, line, c->log->user_data);
+}
+
+void mx_clear_error(modellix_client *c)
+{
+    c->errcode = MODELLIX_OK;
+    c->http_status = 0;
+    c->errmsg[0] = '\0';
+    c->request_id[0] = '\0';
+}
+
+static void set_task_error(modellix_task *t, int code, int32_t http_status, const char *request_id, const char *msg)
+{
+    t->errcode = code;
+    t->http_status = http_status;
+    free(t->errmsg);
+    t->errmsg = mx_strdup(msg);
+    free(t->request_id);
+    t->request_id = request_id && *request_id ? mx_strdup(request_id) : NULL;
+}
+
+int mx_fail(modellix_client *c, modellix_task *t, int code, int32_t http_status, const char *request_id,
+            const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    mx_vfmt(c->errmsg, sizeof c->errmsg, fmt, ap);
+    va_end(ap);
+    redact(c, c->errmsg, sizeof c->errmsg);
+    c->errcode = code;
+    c->http_status = http_status;
+    mx_fmt(c->request_id, sizeof c->request_id, "%s", request_id ? request_id : "");
+    if (t)
+        set_task_error(t, code, http_status, request_id, c->errmsg);
+    mx_log(c, code == MODELLIX_ETIMEOUT || code == MODELLIX_ECANCELED ? MODELLIX_LOG_INFO : MODELLIX_LOG_ERROR,
+           "%s", c->errmsg);
+    return code;
+}
+
+int mx_fail_req(modellix_client *c, modellix_task *t, const mx_req *r)
+{
+    const char *msg = r->msg[0] ? r->msg : modellix_strerror(r->rc);
+    if (r->rc == MODELLIX_EOUTCOME_UNKNOWN)
+        return mx_fail(c, t, r->rc, r->http_status, r->request_id,
+                       "%s. The paid submission's outcome is unknown: do not submit the same request again until "
+                       "you verify whether a task was created",
+                       msg);
+    return mx_fail(c, t, r->rc, r->http_status, r->request_id, "%s", msg);
+}
+
+static int env_or(const char *opt, const char *env, const char **out)
+{
+    if (opt) {
+        *out = opt;
+        return 1;
+    }
+    const char *v = getenv(env);
+    if (v) {
+        const char *p = v;
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        if (*p) {
+            *out = v;
+            return 1;
+        }
+    }
+    *out = NULL;
+    return 0;
+}
+
+static int build_headers(modellix_client *c, const char *key)
+{
+    size_t n = strlen(key) + 32;
+    char *h = malloc(n);
+    if (!h)
+        return MODELLIX_ENOMEM;
+    mx_fmt(h, n, "Authorization: Bearer %s", key);
+    c->auth_header = curl_slist_append(NULL, h);
+    struct curl_slist *p = c->auth_header ? curl_slist_append(NULL, h) : NULL;
+    volatile char *v = h;
+    while (*v)
+        *v++ = 0;
+    free(h);
+    if (p)
+        p = curl_slist_append(p, "Content-Type: application/json");
+    if (p)
+        p = curl_slist_append(p, "Expect:");
+    if (!c->auth_header || !p) {
+        curl_slist_free_all(p);
+        return MODELLIX_ENOMEM;
+    }
+    c->post_headers = p;
+    c->key = c->auth_header->data + strlen("Authorization: Bearer ");
+    return MODELLIX_OK;
+}
+
+static void wipe_headers(struct curl_slist *l)
+{
+    for (; l; l = l->next) {
+        volatile char *v = l->data;
+        while (*v)
+            *v++ = 0;
+    }
+}
+
+int modellix_client_new(modellix_client **out, const modellix_options *opts)
+{
+    if (!out)
+        return MODELLIX_EINVAL;
+    *out = NULL;
+    modellix_options *defaults = NULL;
+    if (!opts) {
+        int rc = modellix_options_new(&defaults);
+        if (rc != MODELLIX_OK)
+            return rc;
+        opts = defaults;
+    }
+    int rc = mx_global_acquire();
+    if (rc < 0) {
+        modellix_options_free(defaults);
+        return rc;
+    }
+    modellix_client *c = calloc(1, sizeof *c);
+    if (!c) {
+        mx_global_release();
+        modellix_options_free(defaults);
+        return MODELLIX_ENOMEM;
+    }
+    c->timeout_ms = opts->timeout_ms;
+    c->call_timeout_ms = opts->call_timeout_ms;
+    c->max_in_flight = opts->max_in_flight;
+    c->submit_path = opts->submit_path;
+    c->log = mx_logreg_ref(opts->log);
+    c->log_level = opts->log_level;
+    atomic_init(&c->cancel_requested, 0);
+    mx_rng_seed(&c->rng, 0);
+
+    char err[200];
+    const char *key, *base;
+    char *k = NULL;
+    rc = MODELLIX_OK;
+    if (!env_or(opts->api_key, "MODELLIX_API_KEY", &key)) {
+        rc = MODELLIX_ENOKEY;
+    } else if ((rc = mx_validate_api_key(key, &k, err, sizeof err)) != MODELLIX_OK) {
+        rc = rc == MODELLIX_EINVAL ? MODELLIX_EINVAL : rc;
+    } else {
+        rc = build_headers(c, k);
+    }
+    if (k) {
+        volatile char *v = k;
+        while (*v)
+            *v++ = 0;
+        free(k);
+    }
+    if (rc == MODELLIX_OK) {
+        if (env_or(opts->base_url, "MODELLIX_BASE_URL", &base))
+            rc = mx_validate_base_url(base, &c->base_url, err, sizeof err);
+        else if (!(c->base_url = mx_strdup(MX_DEFAULT_ORIGIN)))
+            rc = MODELLIX_ENOMEM;
+    }
+    if (rc == MODELLIX_OK) {
+        char ua[400];
+        mx_fmt(ua, sizeof ua, "%s%slibmodellix/%s", opts->user_agent ? opts->user_agent : "",
+               opts->user_agent ? " " : "", MODELLIX_VERSION_STRING);
+        c->user_agent = mx_strdup(ua);
+        c->ca_file = opts->ca_file ? mx_strdup(opts->ca_file) : NULL;
+        if (!c->user_agent || (opts->ca_file && !c->ca_file))
+            rc = MODELLIX_ENOMEM;
+    }
+    if (rc == MODELLIX_OK) {
+        c->policy = opts->policy ? mx_policy_ref(opts->policy) : NULL;
+        if (!c->policy)
+            rc = modellix_retry_policy_new_default(&c->policy);
+    }
+    if (rc == MODELLIX_OK)
+        rc = mx_engine_init(&c->eng);
+    modellix_options_free(defaults);
+    if (rc != MODELLIX_OK) {
+        modellix_client_free(c);
+        return rc;
+    }
+    c->base_is_loopback = mx_url_is_loopback(c->base_url);
+    *out = c;
+    return MODELLIX_OK;
+}
+
+void modellix_client_free(modellix_client *c)
+{
+    if (!c)
+        return;
+    mx_engine_cleanup(&c->eng);
+    wipe_headers(c->auth_header);
+    wipe_headers(c->post_headers);
+    curl_slist_free_all(c->auth_header);
+    curl_slist_free_all(c->post_headers);
+    free(c->base_url);
+    free(c->user_agent);
+    free(c->ca_file);
+    mx_policy_unref(c->policy);
+    mx_logreg_unref(c->log);
+    free(c);
+    mx_global_release();
+}
+
+int modellix_client_cancel(modellix_client *c)
+{
+    if (!c)
+        return MODELLIX_EINVAL;
+    atomic_store(&c->cancel_requested, 1);
+    if (c->eng.multi)
+        curl_multi_wakeup(c->eng.multi);
+    return MODELLIX_OK;
+}
+
+int32_t modellix_client_errcode(const modellix_client *c)
+{
+    return c ? c->errcode : MODELLIX_EINVAL;
+}
+
+const char *modellix_client_errmsg(const modellix_client *c)
+{
+    return c ? c->errmsg : "";
+}
+
+int32_t modellix_client_http_status(const modellix_client *c)
+{
+    return c ? c->http_status : 0;
+}
+
+const char *modellix_client_request_id(const modellix_client *c)
+{
+    return c && c->request_id[0] ? c->request_id : NULL;
+}
+
+const char *modellix_client_base_url(const modellix_client *c)
+{
+    return c ? c->base_url : NULL;
+}

@@ -1,0 +1,294 @@
+/* download.c - fetching result files to a directory (atomically) or to memory, under the safety
+ * rules of download.h: URL checks on every hop, address checks on every connection, size limits,
+ * no API key sent. */
+#include "filename.h"
+#include "internal.h"
+#include "netpolicy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MX_DOWNLOAD_MAX_BYTES ((uint64_t)1 << 30)
+#define MX_DOWNLOAD_MAX_REDIRECTS 5
+
+typedef struct dl {
+    modellix_client *c;
+    uint32_t flags;
+    int fd;       /* -1: to memory */
+    mx_buf mem;
+    uint64_t got, limit;
+    int saved_errno;
+    mx_req *r;
+} dl;
+
+static size_t dl_sink(const char *p, size_t n, void *ctx)
+{
+    dl *d = ctx;
+    if (d->got + n > d->limit) {
+        d->r->too_large = 1;
+        return 0;
+    }
+    d->got += n;
+    if (d->fd < 0) {
+        if (mx_buf_append(&d->mem, p, n)) {
+            d->r->sink_rc = MODELLIX_ENOMEM;
+            return 0;
+        }
+        return n;
+    }
+    size_t off = 0;
+    while (off < n) {
+        ssize_t w = write(d->fd, p + off, n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            d->saved_errno = errno;
+            d->r->sink_rc = MODELLIX_EIO;
+            mx_fmt(d->r->msg, sizeof d->r->msg, "writing the download failed: %s", strerror(errno));
+            return 0;
+        }
+        off += (size_t)w;
+    }
+    return n;
+}
+
+/* Every connection a download opens is checked here, after DNS and before any packet is sent. */
+static curl_socket_t dl_open(void *ctx, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    dl *d = ctx;
+    (void)purpose;
+    int loopback_ok = d->c->base_is_loopback && mx_addr_loopback(&a->addr);
+    if (!(d->flags & MODELLIX_DOWNLOAD_ALLOW_PRIVATE) && !loopback_ok && mx_addr_blocked(&a->addr)) {
+        d->r->sink_rc = MODELLIX_EUNSAFE;
+        mx_fmt(d->r->msg, sizeof d->r->msg,
+               "GET %s: refusing to connect to a private or reserved address (see MODELLIX_DOWNLOAD_ALLOW_PRIVATE)",
+               d->r->log_path);
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
+static int dl_configure(mx_req *r, CURL *h, void *ctx)
+{
+    dl *d = ctx;
+    d->got = 0;
+    r->msg[0] = '\0';
+    if (d->fd < 0) {
+        mx_buf_reset(&d->mem);
+    } else if (ftruncate(d->fd, 0) != 0 || lseek(d->fd, 0, SEEK_SET) != 0) {
+        mx_fmt(r->msg, sizeof r->msg, "resetting the temporary file failed: %s", strerror(errno));
+        return MODELLIX_EIO;
+    }
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, dl_open);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, d);
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)d->limit);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
+    return MODELLIX_OK;
+}
+
+/* "host/path" of a URL for logs and messages: never the query, where the signature lives. */
+static char *log_form(const char *url)
+{
+    CURLU *u = curl_url();
+    char *host = NULL, *path = NULL, *out = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
+        size_t n = strlen(host) + strlen(path) + 1;
+        if ((out = malloc(n)))
+            mx_fmt(out, n, "%s%s", host, path);
+    }
+    curl_free(host);
+    curl_free(path);
+    curl_url_cleanup(u);
+    return out ? out : mx_strdup("(file)");
+}
+
+static int check_task(modellix_task *t, size_t i)
+{
+    modellix_client *c = t->c;
+    mx_clear_error(c);
+    if (t->status != MODELLIX_TASK_SUCCESS)
+        return mx_fail(c, t, MODELLIX_ESTATE, 0, NULL, "task %s has not succeeded (status %s)", t->id,
+                       t->info.status_word ? t->info.status_word : "unknown");
+    if (i >= t->info.n_resources)
+        return mx_fail(c, t, MODELLIX_EINVAL, 0, NULL, "task %s has %zu resource(s); index %zu is out of range", t->id,
+                       t->info.n_resources, i);
+    return MODELLIX_OK;
+}
+
+/* Fetch resource i into d, following at most 5 redirects, each checked. */
+static int fetch(modellix_task *t, size_t i, dl *d)
+{
+    modellix_client *c = t->c;
+    char *url = mx_strdup(t->info.resources[i].url);
+    if (!url)
+        return mx_fail(c, t, MODELLIX_ENOMEM, 0, NULL, "out of memory");
+    int64_t deadline = mx_add_ms(mx_now_ms(), c->call_timeout_ms);
+    for (int hops = 0;; hops++) {
+        char err[400];
+        int rc = mx_check_download_url(url, (d->flags & MODELLIX_DOWNLOAD_ALLOW_HTTP) != 0, c->base_is_loopback, err,
+                                       sizeof err);
+        if (rc != MODELLIX_OK) {
+            free(url);
+            return mx_fail(c, t, rc, 0, NULL, "%s", rc == MODELLIX_EUNSAFE ? err : modellix_strerror(rc));
+        }
+        char *shown = log_form(url);
+        mx_req r;
+        mx_req_init(&r, c, MODELLIX_OP_DOWNLOAD, url, shown ? shown : "(file)");
+        r.sink = dl_sink;
+        r.configure = dl_configure;
+        r.ctx = d;
+        r.redirects_ok = 1;
+        d->r = &r;
+        if (mx_req_start(&r, deadline) == MODELLIX_OK)
+            mx_run_exchange(c, &r);
+        rc = r.rc;
+        if (rc == MODELLIX_ETOOLARGE)
+            mx_fmt(r.msg, sizeof r.msg, "GET %s: the file is larger than the limit of %llu bytes", r.log_path,
+                   (unsigned long long)d->limit);
+        if (rc != MODELLIX_OK) {
+            mx_fail_req(c, t, &r);
+        } else if (r.redirect_url) {
+            if (hops == MX_DOWNLOAD_MAX_REDIRECTS) {
+                rc = mx_fail(c, t, MODELLIX_EUNSAFE, (int32_t)r.status, NULL, "GET %s: more than %d redirects",
+                             r.log_path, MX_DOWNLOAD_MAX_REDIRECTS);
+            } else {
+                url = r.redirect_url;
+                r.redirect_url = NULL;
+                mx_log(c, MODELLIX_LOG_DEBUG, "following a redirect from %s", r.log_path);
+            }
+        }
+        int again = rc == MODELLIX_OK && url != r.url;
+        mx_req_cleanup(&r); /* frees r.url */
+        free(shown);
+        if (!again)
+            return rc;
+    }
+}
+
+int modellix_task_download_mem(modellix_task *t, size_t i, uint32_t flags, uint8_t **data_out, size_t *len_out)
+{
+    if (data_out)
+        *data_out = NULL;
+    if (len_out)
+        *len_out = 0;
+    if (!t || !data_out || !len_out)
+        return MODELLIX_EINVAL;
+    int rc = check_task(t, i);
+    if (rc != MODELLIX_OK)
+        return rc;
+    dl d = {.c = t->c, .flags = flags, .fd = -1, .limit = MX_DOWNLOAD_MAX_BYTES};
+    rc = fetch(t, i, &d);
+    if (rc != MODELLIX_OK) {
+        mx_buf_free(&d.mem);
+        return rc;
+    }
+    size_t len = d.mem.len;
+    char *p = mx_buf_take(&d.mem);
+    if (!p)
+        return mx_fail(t->c, t, MODELLIX_ENOMEM, 0, NULL, "out of memory");
+    *data_out = (uint8_t *)p;
+    *len_out = len;
+    return MODELLIX_OK;
+}
+
+static char *join_path(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p)
+        mx_fmt(p, n, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", name);
+    return p;
+}
+
+/* Put the finished temporary file at its final name: never over an existing file unless asked. */
+static int install(modellix_client *c, modellix_task *t, const char *tmp, const char *target, uint32_t flags)
+{
+    if (flags & MODELLIX_DOWNLOAD_OVERWRITE) {
+        struct stat st;
+        if (lstat(target, &st) == 0 && !S_ISREG(st.st_mode))
+            return mx_fail(c, t, MODELLIX_EEXIST, 0, NULL, "%s exists and is not a regular file", target);
+        if (rename(tmp, target) != 0)
+            return mx_fail(c, t, MODELLIX_EIO, 0, NULL, "renaming the download to %s failed: %s", target,
+                           strerror(errno));
+        return MODELLIX_OK;
+    }
+    /* link() fails if the target exists, so the check and the install are one atomic step */
+    if (link(tmp, target) != 0) {
+        int e = errno;
+        if (e == EEXIST)
+            return mx_fail(c, t, MODELLIX_EEXIST, 0, NULL, "%s already exists (pass MODELLIX_DOWNLOAD_OVERWRITE)",
+                           target);
+        return mx_fail(c, t, MODELLIX_EIO, 0, NULL, "installing the download as %s failed: %s", target, strerror(e));
+    }
+    unlink(tmp);
+    return MODELLIX_OK;
+}
+
+int modellix_task_download(modellix_task *t, size_t i, const char *dir, uint32_t flags, char **path_out)
+{
+    if (path_out)
+        *path_out = NULL;
+    if (!t || (dir && !*dir))
+        return MODELLIX_EINVAL;
+    modellix_client *c = t->c;
+    int rc = check_task(t, i);
+    if (rc != MODELLIX_OK)
+        return rc;
+    if (!dir)
+        dir = ".";
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return mx_fail(c, t, MODELLIX_EINVAL, 0, NULL, "%s is not a directory", dir);
+    char *name = mx_safe_filename(t->info.resources[i].url, i);
+    char *target = name ? join_path(dir, name) : NULL;
+    char *tmp = join_path(dir, ".modellix-download-XXXXXX");
+    free(name);
+    if (!target || !tmp) {
+        free(target);
+        free(tmp);
+        return mx_fail(c, t, MODELLIX_ENOMEM, 0, NULL, "out of memory");
+    }
+    if (!(flags & MODELLIX_DOWNLOAD_OVERWRITE) && lstat(target, &st) == 0) {
+        rc = mx_fail(c, t, MODELLIX_EEXIST, 0, NULL, "%s already exists (pass MODELLIX_DOWNLOAD_OVERWRITE)", target);
+        free(target);
+        free(tmp);
+        return rc;
+    }
+    int fd = mkstemp(tmp); /* mode 0600, O_EXCL */
+    if (fd < 0) {
+        rc = mx_fail(c, t, MODELLIX_EIO, 0, NULL, "creating a temporary file in %s failed: %s", dir, strerror(errno));
+        free(target);
+        free(tmp);
+        return rc;
+    }
+    dl d = {.c = c, .flags = flags, .fd = fd, .limit = MX_DOWNLOAD_MAX_BYTES};
+    rc = fetch(t, i, &d);
+    if (rc == MODELLIX_OK && (fsync(fd) != 0 || close(fd) != 0)) {
+        fd = -1;
+        rc = mx_fail(c, t, MODELLIX_EIO, 0, NULL, "writing the download failed: %s", strerror(errno));
+    } else if (rc == MODELLIX_OK) {
+        fd = -1;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (rc == MODELLIX_OK)
+        rc = install(c, t, tmp, target, flags);
+    unlink(tmp); /* a no-op after a rename; removes the staging file otherwise */
+    free(tmp);
+    if (rc == MODELLIX_OK) {
+        mx_log(c, MODELLIX_LOG_INFO, "downloaded resource %zu of task %s to %s (%llu bytes)", i, t->id, target,
+               (unsigned long long)d.got);
+        if (path_out) {
+            *path_out = target;
+            target = NULL;
+        }
+    }
+    free(target);
+    return rc;
+}

@@ -1,0 +1,604 @@
+/* engine.c - curl multi driver, easy-handle pool, timer heap and exchanges with retries. */
+#include "engine.h"
+
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Timer heap (binary min-heap on (due, seq); seq keeps equal deadlines first-in first-out).        */
+
+static int timer_less(const mx_timer *a, const mx_timer *b)
+{
+    return a->due < b->due || (a->due == b->due && a->seq < b->seq);
+}
+
+static void heap_swap(mx_engine *e, size_t i, size_t j)
+{
+    mx_timer *t = e->heap[i];
+    e->heap[i] = e->heap[j];
+    e->heap[j] = t;
+    e->heap[i]->idx = i;
+    e->heap[j]->idx = j;
+}
+
+static void heap_up(mx_engine *e, size_t i)
+{
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!timer_less(e->heap[i], e->heap[p]))
+            break;
+        heap_swap(e, i, p);
+        i = p;
+    }
+}
+
+static void heap_down(mx_engine *e, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < e->nheap && timer_less(e->heap[l], e->heap[m]))
+            m = l;
+        if (r < e->nheap && timer_less(e->heap[r], e->heap[m]))
+            m = r;
+        if (m == i)
+            return;
+        heap_swap(e, i, m);
+        i = m;
+    }
+}
+
+void mx_timer_init(mx_timer *t, void (*fire)(mx_timer *))
+{
+    t->due = 0;
+    t->seq = 0;
+    t->idx = SIZE_MAX;
+    t->fire = fire;
+}
+
+int mx_timer_armed(const mx_timer *t)
+{
+    return t->idx != SIZE_MAX;
+}
+
+void mx_timer_disarm(mx_engine *e, mx_timer *t)
+{
+    if (t->idx == SIZE_MAX)
+        return;
+    size_t i = t->idx;
+    t->idx = SIZE_MAX;
+    e->nheap--;
+    if (i == e->nheap)
+        return;
+    e->heap[i] = e->heap[e->nheap];
+    e->heap[i]->idx = i;
+    heap_down(e, i);
+    heap_up(e, i);
+}
+
+int mx_timer_arm(mx_engine *e, mx_timer *t, int64_t due)
+{
+    mx_timer_disarm(e, t);
+    if (e->nheap == e->capheap) {
+        size_t cap = e->capheap ? e->capheap * 2 : 64;
+        mx_timer **h = realloc(e->heap, cap * sizeof *h);
+        if (!h)
+            return MODELLIX_ENOMEM;
+        e->heap = h;
+        e->capheap = cap;
+    }
+    t->due = due;
+    t->seq = ++e->seq;
+    t->idx = e->nheap;
+    e->heap[e->nheap++] = t;
+    heap_up(e, t->idx);
+    return MODELLIX_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Engine                                                                                           */
+
+int mx_engine_init(mx_engine *e)
+{
+    memset(e, 0, sizeof *e);
+    e->multi = curl_multi_init();
+    if (!e->multi)
+        return MODELLIX_ENOMEM;
+    /* Bound parallel connections per host: connections are reused, transfers beyond this queue. */
+    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
+    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, 32L);
+    return MODELLIX_OK;
+}
+
+void mx_engine_cleanup(mx_engine *e)
+{
+    for (size_t i = 0; i < e->npool; i++)
+        curl_easy_cleanup(e->pool[i]);
+    free(e->pool);
+    free(e->heap);
+    if (e->multi)
+        curl_multi_cleanup(e->multi);
+    memset(e, 0, sizeof *e);
+}
+
+static CURL *pool_get(mx_engine *e)
+{
+    if (e->npool) {
+        CURL *h = e->pool[--e->npool];
+        curl_easy_reset(h);
+        return h;
+    }
+    return curl_easy_init();
+}
+
+static void pool_put(mx_engine *e, CURL *h)
+{
+    if (e->npool == e->cappool) {
+        size_t cap = e->cappool ? e->cappool * 2 : 16;
+        CURL **p = realloc(e->pool, cap * sizeof *p);
+        if (!p) {
+            curl_easy_cleanup(h);
+            return;
+        }
+        e->pool = p;
+        e->cappool = cap;
+    }
+    e->pool[e->npool++] = h;
+}
+
+static void req_complete(mx_req *r, CURLcode cres);
+
+int mx_engine_run(modellix_client *c, int64_t deadline_ms, int (*done)(void *ctx), void *ctx)
+{
+    mx_engine *e = &c->eng;
+    for (;;) {
+        if (done(ctx))
+            return MODELLIX_OK;
+        if (atomic_exchange(&c->cancel_requested, 0))
+            return MODELLIX_ECANCELED;
+        int64_t now = mx_now_ms();
+        while (e->nheap && e->heap[0]->due <= now) {
+            mx_timer *t = e->heap[0];
+            mx_timer_disarm(e, t);
+            t->fire(t);
+            if (done(ctx))
+                return MODELLIX_OK;
+        }
+        int still = 0;
+        curl_multi_perform(e->multi, &still);
+        CURLMsg *m;
+        int q;
+        while ((m = curl_multi_info_read(e->multi, &q))) {
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            mx_req *r = NULL;
+            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+            if (r)
+                req_complete(r, m->data.result);
+        }
+        if (done(ctx))
+            return MODELLIX_OK;
+        now = mx_now_ms();
+        if (now >= deadline_ms)
+            return MODELLIX_ETIMEOUT;
+        int64_t wait = deadline_ms - now;
+        if (e->nheap && e->heap[0]->due - now < wait)
+            wait = e->heap[0]->due - now;
+        if (wait < 0)
+            wait = 0;
+        if (wait > 1000)
+            wait = 1000;
+        if (wait > 0 || e->running)
+            curl_multi_poll(e->multi, NULL, 0, (int)wait, NULL);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Exchanges                                                                                        */
+
+static void retry_fire(mx_timer *t);
+
+void mx_req_init(mx_req *r, modellix_client *c, int32_t op, char *url, const char *log_path)
+{
+    memset(r, 0, sizeof *r);
+    r->c = c;
+    r->op = op;
+    r->url = url;
+    r->log_path = log_path;
+    r->max_bytes = MX_RESPONSE_MAX;
+    r->rl_remaining = -1;
+    mx_timer_init(&r->retry_timer, retry_fire);
+}
+
+void mx_req_cleanup(mx_req *r)
+{
+    mx_req_abort(r, MODELLIX_ECANCELED);
+    free(r->url);
+    r->url = NULL;
+    free(r->redirect_url);
+    r->redirect_url = NULL;
+    mx_buf_free(&r->resp);
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    mx_req *r = ud;
+    size_t len = size * n;
+    if (r->sink)
+        return r->sink(p, len, r->ctx);
+    if (r->resp.len + len > r->max_bytes) {
+        r->too_large = 1;
+        return 0;
+    }
+    return mx_buf_append(&r->resp, p, len) ? 0 : len;
+}
+
+/* Copy a header's value (trimmed, printable ASCII only, bounded) if its name matches. */
+static int header_value(const char *line, size_t n, const char *name, char *dst, size_t cap)
+{
+    size_t nl = strlen(name);
+    if (n <= nl || line[nl] != ':')
+        return 0;
+    for (size_t i = 0; i < nl; i++) {
+        char a = line[i], b = name[i];
+        if (a >= 'A' && a <= 'Z')
+            a += 'a' - 'A';
+        if (b >= 'A' && b <= 'Z')
+            b += 'a' - 'A';
+        if (a != b)
+            return 0;
+    }
+    const char *v = line + nl + 1, *end = line + n;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    size_t k = 0;
+    for (; v < end && k + 1 < cap; v++)
+        if ((unsigned char)*v >= 0x20 && (unsigned char)*v < 0x7F)
+            dst[k++] = *v;
+    dst[k] = '\0';
+    return 1;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    mx_req *r = ud;
+    size_t len = size * n;
+    char tmp[32];
+    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+        /* a new response (after a 100 Continue, say): forget the previous one's headers */
+        r->request_id[0] = r->retry_after[0] = r->rl_reset[0] = '\0';
+        r->rl_remaining = -1;
+    } else if (header_value(p, len, "x-request-id", r->request_id, sizeof r->request_id) ||
+               header_value(p, len, "retry-after", r->retry_after, sizeof r->retry_after) ||
+               header_value(p, len, "x-ratelimit-reset", r->rl_reset, sizeof r->rl_reset)) {
+    } else if (header_value(p, len, "x-ratelimit-remaining", tmp, sizeof tmp)) {
+        r->rl_remaining = mx_parse_header_int(tmp);
+    }
+    return len;
+}
+
+static const char *method_name(const mx_req *r)
+{
+    return r->is_post ? "POST" : "GET";
+}
+
+static int start_attempt(mx_req *r)
+{
+    modellix_client *c = r->c;
+    int64_t now = mx_now_ms();
+    int64_t left = r->deadline_ms - now;
+    if (left <= 0)
+        return MODELLIX_ETIMEOUT;
+    CURL *h = pool_get(&c->eng);
+    if (!h)
+        return MODELLIX_ENOMEM;
+    r->attempt++;
+    r->easy = h;
+    r->status = 0;
+    r->too_large = 0;
+    r->sink_rc = 0;
+    r->errbuf[0] = '\0';
+    r->request_id[0] = r->retry_after[0] = r->rl_reset[0] = '\0';
+    r->rl_remaining = -1;
+    mx_buf_reset(&r->resp);
+
+    int64_t tmo = c->timeout_ms < left ? c->timeout_ms : left;
+    curl_easy_setopt(h, CURLOPT_URL, r->url);
+    curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)r);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(tmo > 0 ? tmo : 1));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(tmo < 10000 ? (tmo > 0 ? tmo : 1) : 10000));
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->errbuf);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
+    if (c->ca_file)
+        curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+    if (r->send_auth) {
+        /* the Authorization header lives only in this list; it is never copied anywhere else */
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, r->hdrs ? r->hdrs : c->auth_header);
+    }
+    if (r->is_post) {
+        curl_easy_setopt(h, CURLOPT_POST, 1L);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+        /* A paid submission always gets a connection of its own: on a reused connection that dies,
+           libcurl silently sends the request again, which could create a second, charged task. */
+        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+    }
+    if (r->configure) {
+        int rc = r->configure(r, h, r->ctx);
+        if (rc != MODELLIX_OK) {
+            r->easy = NULL;
+            pool_put(&c->eng, h);
+            return rc;
+        }
+    }
+    if (curl_multi_add_handle(c->eng.multi, h) != CURLM_OK) {
+        r->easy = NULL;
+        pool_put(&c->eng, h);
+        return MODELLIX_ENOMEM;
+    }
+    r->active = 1;
+    c->eng.running++;
+    return MODELLIX_OK;
+}
+
+static void release_easy(mx_req *r)
+{
+    if (!r->active)
+        return;
+    curl_multi_remove_handle(r->c->eng.multi, r->easy);
+    curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, NULL);
+    pool_put(&r->c->eng, r->easy);
+    r->easy = NULL;
+    r->active = 0;
+    r->c->eng.running--;
+}
+
+/* Did this attempt possibly reach the server? Conservative: yes unless it provably did not. */
+static int attempt_sent(CURL *h, CURLcode cres)
+{
+    long reqsize = 0;
+    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &reqsize);
+    if (reqsize > 0)
+        return 1;
+    switch (cres) {
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        return 0;
+    default:
+        break;
+    }
+    curl_off_t pre = 0;
+    curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pre);
+    return pre > 0;
+}
+
+static void finish(mx_req *r, int rc)
+{
+    if (r->finished)
+        return;
+    if (rc != MODELLIX_OK && r->op == MODELLIX_OP_SUBMIT && r->unknown_seen && rc != MODELLIX_EOUTCOME_UNKNOWN) {
+        size_t l = strlen(r->msg);
+        mx_fmt(r->msg + l, sizeof r->msg - l, " (an earlier attempt's outcome is unknown)");
+        rc = MODELLIX_EOUTCOME_UNKNOWN;
+    }
+    r->finished = 1;
+    r->rc = rc;
+    mx_timer_disarm(&r->c->eng, &r->retry_timer);
+    if (r->finish)
+        r->finish(r, r->ctx);
+}
+
+static int64_t now_unix(void)
+{
+    return (int64_t)time(NULL);
+}
+
+static int64_t server_hint_ms(const mx_req *r)
+{
+    int64_t ra = mx_parse_retry_after(r->retry_after[0] ? r->retry_after : NULL, now_unix());
+    if (ra < 0 && r->status == 429 && r->rl_reset[0])
+        ra = mx_parse_ratelimit_reset(r->rl_reset, now_unix());
+    return ra;
+}
+
+static void set_http_message(mx_req *r)
+{
+    char *server = mx_parse_error_message(r->resp.data, r->resp.len);
+    if (server)
+        mx_fmt(r->msg, sizeof r->msg, "%s %s: HTTP %ld: %s", method_name(r), r->log_path, r->status, server);
+    else
+        mx_fmt(r->msg, sizeof r->msg, "%s %s: HTTP %ld", method_name(r), r->log_path, r->status);
+    free(server);
+}
+
+static void req_complete(mx_req *r, CURLcode cres)
+{
+    modellix_client *c = r->c;
+    CURL *h = r->easy;
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    int sent = status > 0 || attempt_sent(h, cres);
+    curl_off_t total_us = 0;
+    curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total_us);
+    int redirected = r->redirects_ok && cres == CURLE_OK && status >= 300 && status < 400;
+    if (redirected) {
+        char *loc = NULL;
+        curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc);
+        free(r->redirect_url);
+        r->redirect_url = loc ? mx_strdup(loc) : NULL;
+    }
+    if (cres == CURLE_FILESIZE_EXCEEDED)
+        r->too_large = 1;
+    release_easy(r);
+    r->status = status;
+    r->http_status = (int32_t)status;
+    int64_t now = mx_now_ms();
+    int is_submit = r->op == MODELLIX_OP_SUBMIT;
+    int cls, rc;
+
+    if (r->too_large) {
+        cls = MX_CLASS_REJECTED;
+        rc = is_submit ? MODELLIX_EOUTCOME_UNKNOWN : MODELLIX_ETOOLARGE;
+        if (is_submit)
+            r->unknown_seen = 1;
+        mx_fmt(r->msg, sizeof r->msg, "%s %s: the response is larger than %zu bytes", method_name(r), r->log_path,
+               r->max_bytes);
+    } else if (r->sink_rc) {
+        cls = MX_CLASS_REJECTED;
+        rc = r->sink_rc;
+        if (!r->msg[0])
+            mx_fmt(r->msg, sizeof r->msg, "%s %s: %s", method_name(r), r->log_path, modellix_strerror(rc));
+    } else if (cres != CURLE_OK) {
+        int timed_out = cres == CURLE_OPERATION_TIMEDOUT;
+        int at_deadline = timed_out && now >= r->deadline_ms - 2;
+        if (!sent) {
+            cls = MX_CLASS_NOT_SENT;
+            rc = at_deadline ? MODELLIX_ETIMEOUT : MODELLIX_ENETWORK;
+        } else {
+            cls = MX_CLASS_UNKNOWN;
+            rc = is_submit ? MODELLIX_EOUTCOME_UNKNOWN : at_deadline ? MODELLIX_ETIMEOUT : MODELLIX_ENETWORK;
+        }
+        mx_fmt(r->msg, sizeof r->msg, "%s %s: %s%s", method_name(r), r->log_path,
+               r->errbuf[0] ? r->errbuf : curl_easy_strerror(cres),
+               sent ? " (after the request was sent)" : " (the request was not sent)");
+    } else if (redirected) {
+        cls = r->redirect_url ? MX_CLASS_OK : MX_CLASS_REJECTED;
+        rc = r->redirect_url ? MODELLIX_OK : MODELLIX_EPROTOCOL;
+        if (!r->redirect_url)
+            mx_fmt(r->msg, sizeof r->msg, "%s %s: HTTP %ld without a Location", method_name(r), r->log_path, status);
+    } else if (status >= 200 && status < 300) {
+        int retryable = 0;
+        rc = r->accept ? r->accept(r, &retryable, r->ctx) : MODELLIX_OK;
+        cls = rc == MODELLIX_OK ? MX_CLASS_OK : retryable ? MX_CLASS_UNKNOWN : MX_CLASS_REJECTED;
+    } else {
+        cls = mx_classify_status(status, is_submit);
+        rc = mx_code_for_status(status, is_submit);
+        set_http_message(r);
+    }
+    if (cls == MX_CLASS_UNKNOWN && is_submit)
+        r->unknown_seen = 1;
+
+    mx_log(c, MODELLIX_LOG_DEBUG, "%s %s -> %ld (attempt %d, %lld ms)", method_name(r), r->log_path, status,
+           (int)r->attempt, (long long)(total_us / 1000));
+
+    if (rc == MODELLIX_OK || cls == MX_CLASS_REJECTED || cls == MX_CLASS_OK) {
+        finish(r, rc);
+        return;
+    }
+    if (now >= r->deadline_ms) {
+        finish(r, rc);
+        return;
+    }
+    if (is_submit && cls == MX_CLASS_UNKNOWN && !c->policy->resubmit_unknown) {
+        finish(r, MODELLIX_EOUTCOME_UNKNOWN);
+        return;
+    }
+    modellix_attempt a = {
+        .number = r->attempt,
+        .op = r->op,
+        .fault = cls == MX_CLASS_NOT_SENT ? MODELLIX_FAULT_NOT_SENT
+                 : cls == MX_CLASS_THROTTLED ? MODELLIX_FAULT_THROTTLED
+                                             : MODELLIX_FAULT_UNKNOWN,
+        .http_status = (int32_t)status,
+        .was_sent = sent,
+        .errcode = rc,
+        .retry_after_ms = server_hint_ms(r),
+        .elapsed_ms = now - r->start_ms,
+        .remaining_ms = r->deadline_ms - now,
+    };
+    int64_t delay = mx_policy_decide(c->policy, &a, &c->rng);
+    if (delay < 0) {
+        finish(r, rc);
+        return;
+    }
+    if (delay >= r->deadline_ms - now) {
+        size_t l = strlen(r->msg);
+        mx_fmt(r->msg + l, sizeof r->msg - l, " (no time left for a retry)");
+        finish(r, rc);
+        return;
+    }
+    if (is_submit && a.fault == MODELLIX_FAULT_UNKNOWN)
+        mx_log(c, MODELLIX_LOG_WARN,
+               "re-sending a paid submission whose outcome is unknown, as the retry policy allows: %s %s may be "
+               "charged twice",
+               method_name(r), r->log_path);
+    mx_log(c, MODELLIX_LOG_INFO, "retrying %s %s in %lld ms (attempt %d: %s)", method_name(r), r->log_path,
+           (long long)delay, (int)r->attempt, status ? "HTTP status" : "transport failure");
+    if (status)
+        mx_log(c, MODELLIX_LOG_DEBUG, "attempt %d of %s %s ended with HTTP %ld", (int)r->attempt, method_name(r),
+               r->log_path, status);
+    if (mx_timer_arm(&c->eng, &r->retry_timer, now + delay) != MODELLIX_OK)
+        finish(r, MODELLIX_ENOMEM);
+}
+
+static void retry_fire(mx_timer *t)
+{
+    mx_req *r = (mx_req *)((char *)t - offsetof(mx_req, retry_timer));
+    int rc = start_attempt(r);
+    if (rc != MODELLIX_OK) {
+        if (rc == MODELLIX_ETIMEOUT)
+            mx_fmt(r->msg, sizeof r->msg, "%s %s: the deadline passed before the next attempt", method_name(r),
+                   r->log_path);
+        finish(r, rc);
+    }
+}
+
+int mx_req_start(mx_req *r, int64_t deadline_ms)
+{
+    r->start_ms = mx_now_ms();
+    r->deadline_ms = deadline_ms;
+    r->finished = 0;
+    r->rc = MODELLIX_OK;
+    r->attempt = 0;
+    r->unknown_seen = 0;
+    r->msg[0] = '\0';
+    r->http_status = 0;
+    int rc = start_attempt(r);
+    if (rc != MODELLIX_OK) {
+        mx_fmt(r->msg, sizeof r->msg, "%s %s: %s", method_name(r), r->log_path, modellix_strerror(rc));
+        finish(r, rc);
+    }
+    return rc;
+}
+
+void mx_req_abort(mx_req *r, int rc)
+{
+    if (r->active) {
+        CURL *h = r->easy;
+        int sent = attempt_sent(h, CURLE_OK);
+        release_easy(r);
+        if (r->op == MODELLIX_OP_SUBMIT && sent)
+            r->unknown_seen = 1;
+        if (!r->finished)
+            mx_fmt(r->msg, sizeof r->msg, "%s %s: %s while the request was in flight", method_name(r), r->log_path,
+                   modellix_strerror(rc));
+    } else if (!r->finished) {
+        mx_fmt(r->msg, sizeof r->msg, "%s %s: %s", method_name(r), r->log_path, modellix_strerror(rc));
+    }
+    mx_timer_disarm(&r->c->eng, &r->retry_timer);
+    if (!r->finished) {
+        r->finish = NULL; /* an aborted exchange does not call back: the caller is the one ending it */
+        finish(r, rc);
+    }
+}

@@ -1,0 +1,112 @@
+/* engine.h - the transfer engine: one curl multi handle per client, a pool of easy handles, a timer
+ * heap, and "exchanges": one logical HTTP request with its retries under one deadline.
+ *
+ * Every network exchange of the library goes through here. Blocking calls start exchanges and then
+ * drive the engine (mx_engine_run) until their condition holds, their deadline passes or the client
+ * is cancelled; before returning they abort what they started, so nothing runs between calls. */
+#ifndef MODELLIX_ENGINE_H
+#define MODELLIX_ENGINE_H
+
+#include "util.h"
+
+#include <curl/curl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct modellix_client;
+
+/* A timer in the engine's heap. `fire` runs inside mx_engine_run when `due` has passed. */
+typedef struct mx_timer {
+    int64_t due;
+    uint64_t seq;
+    size_t idx; /* position in the heap; SIZE_MAX when not armed */
+    void (*fire)(struct mx_timer *t);
+} mx_timer;
+
+typedef struct mx_engine {
+    CURLM *multi;
+    CURL **pool; /* idle easy handles, reused so their connections and buffers are */
+    size_t npool, cappool;
+    mx_timer **heap;
+    size_t nheap, capheap;
+    uint64_t seq;
+    size_t running;
+} mx_engine;
+
+void mx_timer_init(mx_timer *t, void (*fire)(mx_timer *));
+/* Returns MODELLIX_OK or MODELLIX_ENOMEM (the timer is then not armed). */
+int mx_timer_arm(mx_engine *e, mx_timer *t, int64_t due);
+void mx_timer_disarm(mx_engine *e, mx_timer *t);
+int mx_timer_armed(const mx_timer *t);
+
+int mx_engine_init(mx_engine *e);
+void mx_engine_cleanup(mx_engine *e);
+
+/* Drive the client's engine until done(ctx) returns non-zero (MODELLIX_OK), the deadline passes
+ * (MODELLIX_ETIMEOUT) or the client is cancelled (MODELLIX_ECANCELED). */
+int mx_engine_run(struct modellix_client *c, int64_t deadline_ms, int (*done)(void *ctx), void *ctx);
+
+/* ---------------------------------------------------------------------------------------------- */
+
+typedef struct mx_req mx_req;
+
+/* Called on a 2xx answer to turn the body into a result. Returns MODELLIX_OK or an error code; sets
+ * *retryable to 1 when the failure may be transient (for example, a body that is not JSON). */
+typedef int (*mx_accept_fn)(mx_req *r, int *retryable, void *ctx);
+/* Called once when the exchange ends (success, final failure or abort). */
+typedef void (*mx_finish_fn)(mx_req *r, void *ctx);
+/* Called to adjust each attempt's easy handle (downloads: sinks, socket checks). Returns 0 or an error code. */
+typedef int (*mx_configure_fn)(mx_req *r, CURL *easy, void *ctx);
+
+struct mx_req {
+    struct modellix_client *c;
+    int32_t op;     /* MODELLIX_OP_* */
+    int is_post;
+    char *url;      /* owned, absolute */
+    const char *log_path; /* borrowed: what the log shows for this request (never a query string) */
+    const char *body; /* borrowed */
+    size_t body_len;
+    int send_auth;
+    size_t max_bytes; /* response cap */
+    int64_t start_ms, deadline_ms;
+    int32_t attempt;
+    int unknown_seen; /* an attempt whose outcome is unknown happened */
+    int sink_rc;      /* set by a sink that refused data */
+
+    /* the current attempt */
+    CURL *easy;
+    struct curl_slist *hdrs;
+    mx_buf resp;
+    int too_large;
+    long status;
+    char request_id[129];
+    char retry_after[65];
+    char rl_reset[33];
+    int64_t rl_remaining;
+    char errbuf[CURL_ERROR_SIZE];
+
+    mx_timer retry_timer;
+    int active, finished;
+    int rc;
+    int32_t http_status; /* of the final attempt */
+    char msg[400];       /* message of the final failure */
+
+    mx_accept_fn accept;
+    mx_finish_fn finish;
+    mx_configure_fn configure;
+    void *ctx;
+    int redirects_ok;   /* a 3xx ends the exchange successfully, with its target in redirect_url */
+    char *redirect_url; /* malloc'd */
+    /* a download's sink: receives body bytes instead of `resp` when set */
+    size_t (*sink)(const char *p, size_t n, void *ctx);
+};
+
+/* Prepare an exchange (url is taken over: freed by mx_req_cleanup). */
+void mx_req_init(mx_req *r, struct modellix_client *c, int32_t op, char *url, const char *log_path);
+/* Start the first attempt now. Returns 0, or an error code with r finished. */
+int mx_req_start(mx_req *r, int64_t deadline_ms);
+/* Stop the exchange if it is still running: rc becomes `rc` unless it already finished. */
+void mx_req_abort(mx_req *r, int rc);
+void mx_req_cleanup(mx_req *r);
+
+#endif

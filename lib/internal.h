@@ -1,0 +1,149 @@
+/* internal.h - the library's objects (options, client, task, retry policy, attempt record) and the
+ * helpers the modules share. Never installed. */
+#ifndef MODELLIX_INTERNAL_H
+#define MODELLIX_INTERNAL_H
+
+#include "engine.h"
+#include "protocol.h"
+#include "util.h"
+
+#include <modellix/modellix.h>
+#include <stdatomic.h>
+
+#define MX_DEFAULT_ORIGIN "https://api.modellix.ai"
+#define MX_ERRMSG_MAX 512
+
+/* A callback registration shared by an options object and the clients made from it. */
+typedef struct mx_logreg {
+    atomic_int refs;
+    modellix_log_fn fn;
+    void *user_data;
+    void (*user_data_free)(void *);
+} mx_logreg;
+
+mx_logreg *mx_logreg_new(modellix_log_fn fn, void *ud, void (*ud_free)(void *));
+mx_logreg *mx_logreg_ref(mx_logreg *r);
+void mx_logreg_unref(mx_logreg *r);
+
+enum mx_policy_kind { MX_POLICY_DEFAULT = 0, MX_POLICY_SEED, MX_POLICY_NONE, MX_POLICY_CUSTOM };
+
+struct modellix_retry_policy {
+    atomic_int refs;
+    int kind;
+    int32_t max_attempts;
+    int32_t resubmit_unknown;
+    modellix_retry_fn fn;
+    void *user_data;
+    void (*user_data_free)(void *);
+};
+
+modellix_retry_policy *mx_policy_ref(modellix_retry_policy *p);
+void mx_policy_unref(modellix_retry_policy *p);
+
+struct modellix_attempt {
+    int32_t number, op, fault, http_status, was_sent, errcode;
+    int64_t retry_after_ms, elapsed_ms, remaining_ms;
+    int64_t default_delay_ms;
+};
+
+/* The decision for a failed attempt: a delay in ms, or -1 to stop. */
+int64_t mx_policy_decide(const modellix_retry_policy *p, modellix_attempt *a, mx_rng *rng);
+
+struct modellix_options {
+    char *api_key;
+    char *base_url;
+    int64_t timeout_ms;
+    int64_t call_timeout_ms;
+    int32_t max_in_flight;
+    modellix_retry_policy *policy; /* NULL = default */
+    mx_logreg *log;
+    int32_t log_level;
+    char *user_agent;
+    int32_t submit_path;
+    char *ca_file;
+};
+
+struct modellix_client {
+    char *base_url;
+    int base_is_loopback;
+    struct curl_slist *auth_header; /* GET headers; the only place the key lives after client_new */
+    struct curl_slist *post_headers; /* the same plus Content-Type for submissions */
+    const char *key;                /* points into auth_header, for redaction only */
+    char *user_agent;
+    int64_t timeout_ms;
+    int64_t call_timeout_ms;
+    int32_t max_in_flight;
+    int32_t submit_path;
+    char *ca_file;
+    modellix_retry_policy *policy;
+    mx_logreg *log;
+    int32_t log_level;
+
+    mx_engine eng;
+    mx_rng rng;
+    atomic_int cancel_requested;
+
+    int32_t errcode;
+    int32_t http_status;
+    char errmsg[MX_ERRMSG_MAX];
+    char request_id[129];
+};
+
+struct modellix_task {
+    modellix_client *c;
+    char *id;
+    char *slug;
+    char *path; /* /api/v1/tasks/{id}, encoded */
+    int32_t status;
+    mx_task_info info;
+    char *json;
+
+    int32_t errcode;
+    int32_t http_status;
+    char *errmsg;
+    char *request_id;
+
+    int64_t born_ms;     /* when submitted or attached (monotonic) */
+    int64_t next_poll_ms;
+    int32_t polls;
+
+    /* state of a running wait */
+    mx_req poll;
+    mx_timer poll_timer;
+    void *w_set; /* the wait it is part of */
+    int w_active, w_done, w_rc;
+};
+
+/* Logging (redacted by construction: callers pass only method, path, status and numbers). */
+void mx_log(modellix_client *c, int32_t level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Record a failure on the client (and on the task, if given). Returns code. */
+int mx_fail(modellix_client *c, modellix_task *t, int code, int32_t http_status, const char *request_id,
+            const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+/* Record the failure an exchange ended with. Returns r->rc. */
+int mx_fail_req(modellix_client *c, modellix_task *t, const mx_req *r);
+void mx_clear_error(modellix_client *c);
+
+/* Global init used by clients (reference-counted). */
+int mx_global_acquire(void);
+void mx_global_release(void);
+
+/* The poll schedule: the delay before the next poll of a task of this age. */
+int64_t mx_poll_delay(int64_t age_ms, int32_t polls, mx_rng *rng);
+
+/* Drive one started exchange to its end within its deadline; the result is in r->rc. */
+void mx_run_exchange(modellix_client *c, mx_req *r);
+
+/* Task internals shared by task.c, wait.c and download.c */
+void mx_task_apply(modellix_task *t, mx_task_info *info, mx_buf *body);
+int mx_task_poll_begin(modellix_task *t, int64_t deadline_ms, mx_finish_fn finish, void *ctx);
+
+#endif

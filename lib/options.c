@@ -1,0 +1,207 @@
+/* options.c - the options object and its setters. */
+#include "internal.h"
+#include "validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_TIMEOUT_MS 30000
+#define DEFAULT_CALL_TIMEOUT_MS 120000
+#define MAX_TIMEOUT_MS 86400000
+
+mx_logreg *mx_logreg_new(modellix_log_fn fn, void *ud, void (*ud_free)(void *))
+{
+    mx_logreg *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    atomic_init(&r->refs, 1);
+    r->fn = fn;
+    r->user_data = ud;
+    r->user_data_free = ud_free;
+    return r;
+}
+
+mx_logreg *mx_logreg_ref(mx_logreg *r)
+{
+    if (r)
+        atomic_fetch_add(&r->refs, 1);
+    return r;
+}
+
+void mx_logreg_unref(mx_logreg *r)
+{
+    if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
+        return;
+    if (r->user_data_free)
+        r->user_data_free(r->user_data);
+    free(r);
+}
+
+int modellix_options_new(modellix_options **out)
+{
+    if (!out)
+        return MODELLIX_EINVAL;
+    modellix_options *o = calloc(1, sizeof *o);
+    if (!o) {
+        *out = NULL;
+        return MODELLIX_ENOMEM;
+    }
+    o->timeout_ms = DEFAULT_TIMEOUT_MS;
+    o->call_timeout_ms = DEFAULT_CALL_TIMEOUT_MS;
+    o->max_in_flight = 3;
+    o->log_level = MODELLIX_LOG_INFO;
+    o->submit_path = MODELLIX_SUBMIT_PATH_DEFAULT;
+    *out = o;
+    return MODELLIX_OK;
+}
+
+static void wipe_free(char *s)
+{
+    if (!s)
+        return;
+    volatile char *v = s;
+    while (*v)
+        *v++ = 0;
+    free(s);
+}
+
+void modellix_options_free(modellix_options *o)
+{
+    if (!o)
+        return;
+    wipe_free(o->api_key);
+    free(o->base_url);
+    free(o->user_agent);
+    free(o->ca_file);
+    mx_policy_unref(o->policy);
+    mx_logreg_unref(o->log);
+    free(o);
+}
+
+int modellix_options_set_api_key(modellix_options *o, const char *key)
+{
+    if (!o)
+        return MODELLIX_EINVAL;
+    char err[128], *k;
+    int rc = mx_validate_api_key(key, &k, err, sizeof err);
+    if (rc != MODELLIX_OK)
+        return rc;
+    wipe_free(o->api_key);
+    o->api_key = k;
+    return MODELLIX_OK;
+}
+
+int modellix_options_set_base_url(modellix_options *o, const char *origin)
+{
+    if (!o)
+        return MODELLIX_EINVAL;
+    char *u = NULL;
+    if (origin && *origin) {
+        char err[160];
+        int rc = mx_validate_base_url(origin, &u, err, sizeof err);
+        if (rc != MODELLIX_OK)
+            return rc;
+    }
+    free(o->base_url);
+    o->base_url = u;
+    return MODELLIX_OK;
+}
+
+int modellix_options_set_timeout_ms(modellix_options *o, int64_t ms)
+{
+    if (!o || ms < 1 || ms > MAX_TIMEOUT_MS)
+        return MODELLIX_EINVAL;
+    o->timeout_ms = ms;
+    return MODELLIX_OK;
+}
+
+int modellix_options_set_call_timeout_ms(modellix_options *o, int64_t ms)
+{
+    if (!o || ms < 1 || ms > MAX_TIMEOUT_MS)
+        return MODELLIX_EINVAL;
+    o->call_timeout_ms = ms;
+    return MODELLIX_OK;
+}
+
+int modellix_options_set_max_in_flight(modellix_options *o, int32_t n)
+{
+    if (!o || n < 1 || n > 10000)
+        return MODELLIX_EINVAL;
+    o->max_in_flight = n;
+    return MODELLIX_OK;
+}
+
+int modellix_options_set_retry_policy(modellix_options *o, const modellix_retry_policy *p)
+{
+    if (!o)
+        return MODELLIX_EINVAL;
+    /* The options share the policy (reference-counted); policies are not changed once shared. */
+    modellix_retry_policy *np = mx_policy_ref((modellix_retry_policy *)p);
+    mx_policy_unref(o->policy);
+    o->policy = np;
+    return MODELLIX_OK;
+}
+
+int modellix_options_set_log_callback(modellix_options *o, modellix_log_fn fn, void *user_data,
+                                      void (*user_data_free)(void *))
+{
+    if (!o)
+        return MODELLIX_EINVAL;
+    mx_logreg *r = NULL;
+    if (fn) {
+        r = mx_logreg_new(fn, user_data, user_data_free);
+        if (!r)
+            return MODELLIX_ENOMEM;
+    }
+    mx_logreg_unref(o->log);
+    o->log = r;
+    return MODELLIX_OK;
+}
+
+int modellix_options_set_log_level(modellix_options *o, int32_t level)
+{
+    if (!o || level < MODELLIX_LOG_ERROR || level > MODELLIX_LOG_DEBUG)
+        return MODELLIX_EINVAL;
+    o->log_level = level;
+    return MODELLIX_OK;
+}
+
+int modellix_options_set_user_agent(modellix_options *o, const char *product)
+{
+    if (!o)
+        return MODELLIX_EINVAL;
+    char *p = NULL;
+    if (product) {
+        size_t n = strlen(product);
+        if (n == 0 || n > 256)
+            return MODELLIX_EINVAL;
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)product[i] < 0x20 || (unsigned char)product[i] > 0x7E)
+                return MODELLIX_EINVAL;
+        if (!(p = mx_strdup(product)))
+            return MODELLIX_ENOMEM;
+    }
+    free(o->user_agent);
+    o->user_agent = p;
+    return MODELLIX_OK;
+}
+
+int modellix_options_set_submit_path(modellix_options *o, int32_t form)
+{
+    if (!o || (form != MODELLIX_SUBMIT_PATH_DEFAULT && form != MODELLIX_SUBMIT_PATH_ASYNC))
+        return MODELLIX_EINVAL;
+    o->submit_path = form;
+    return MODELLIX_OK;
+}
+
+int modellix_options_set_ca_file(modellix_options *o, const char *path)
+{
+    if (!o || (path && !*path))
+        return MODELLIX_EINVAL;
+    char *p = NULL;
+    if (path && !(p = mx_strdup(path)))
+        return MODELLIX_ENOMEM;
+    free(o->ca_file);
+    o->ca_file = p;
+    return MODELLIX_OK;
+}

@@ -1,0 +1,394 @@
+/* protocol.c - Modellix wire protocol: paths, status words, JSON responses, header hints. */
+#include "protocol.h"
+
+#include "json_limits.h"
+#include "util.h"
+#include "validate.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <modellix/errors.h>
+#include <modellix/task.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Append a percent-encoded segment (curl_easy_escape keeps exactly the unreserved set). */
+static int append_segment(mx_buf *b, const char *seg)
+{
+    char *esc = curl_easy_escape(NULL, seg, 0);
+    if (!esc)
+        return -1;
+    int r = mx_buf_append(b, "/", 1) || mx_buf_append(b, esc, strlen(esc));
+    curl_free(esc);
+    return r ? -1 : 0;
+}
+
+char *mx_path_submit(const char *type, const char *provider, const char *model, int async_suffix)
+{
+    mx_buf b = {0};
+    if (mx_buf_append(&b, "/api/v1", 7) || (type && append_segment(&b, type)) || append_segment(&b, provider) ||
+        append_segment(&b, model) || ((type || async_suffix) && mx_buf_append(&b, "/async", 6))) {
+        mx_buf_free(&b);
+        return NULL;
+    }
+    return mx_buf_take(&b);
+}
+
+char *mx_path_task(const char *task_id)
+{
+    mx_buf b = {0};
+    if (mx_buf_append(&b, "/api/v1/tasks", 13) || append_segment(&b, task_id)) {
+        mx_buf_free(&b);
+        return NULL;
+    }
+    return mx_buf_take(&b);
+}
+
+int32_t mx_status_from_word(const char *word)
+{
+    static const char *const ok[] = {"success", "succeeded", "completed"};
+    static const char *const bad[] = {"failed", "error", "canceled", "cancelled"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (mx_ascii_casecmp(word, ok[i]) == 0)
+            return MODELLIX_TASK_SUCCESS;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (mx_ascii_casecmp(word, bad[i]) == 0)
+            return MODELLIX_TASK_FAILED;
+    if (mx_ascii_casecmp(word, "pending") == 0)
+        return MODELLIX_TASK_PENDING;
+    return MODELLIX_TASK_PROCESSING;
+}
+
+int mx_classify_status(long status, int is_submit)
+{
+    if (status >= 200 && status < 300)
+        return MX_CLASS_OK;
+    if (status == 429)
+        return MX_CLASS_THROTTLED;
+    switch (status) {
+    case 400: case 401: case 402: case 403: case 404: case 405: case 413: case 415: case 422:
+        return MX_CLASS_REJECTED;
+    default:
+        break;
+    }
+    if (status == 408 || status == 409 || (status >= 300 && status < 400) || status >= 500)
+        return MX_CLASS_UNKNOWN;
+    /* Any other status: a GET is simply refused; a submit's fate is unknown. */
+    return is_submit ? MX_CLASS_UNKNOWN : MX_CLASS_REJECTED;
+}
+
+int mx_code_for_status(long status, int is_submit)
+{
+    int cls = mx_classify_status(status, is_submit);
+    if (cls == MX_CLASS_OK)
+        return MODELLIX_OK;
+    if (status == 429)
+        return MODELLIX_ERATELIMIT;
+    if (is_submit && cls == MX_CLASS_UNKNOWN)
+        return MODELLIX_EOUTCOME_UNKNOWN;
+    switch (status) {
+    case 401: case 403:
+        return MODELLIX_EAUTH;
+    case 402:
+        return MODELLIX_EPAYMENT;
+    case 404:
+        return MODELLIX_ENOTFOUND;
+    case 413:
+        return MODELLIX_ETOOLARGE;
+    default:
+        return status >= 500 ? MODELLIX_ESERVER : MODELLIX_EHTTP;
+    }
+}
+
+static char *dup_safe_string(const json_t *v, size_t max)
+{
+    if (!json_is_string(v))
+        return NULL;
+    size_t n = json_string_length(v);
+    const char *s = json_string_value(v);
+    if (n == 0 || n > max || !mx_safe_text(s, n) || memchr(s, '\0', n))
+        return NULL;
+    return mx_strndup(s, n);
+}
+
+/* Copy text for a message: drop control characters, cap at max bytes (on a UTF-8 boundary). */
+static char *sanitize_message(const char *s, size_t n, size_t max)
+{
+    mx_buf b = {0};
+    for (size_t i = 0; i < n && b.len < max; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7F)
+            c = ' ';
+        if (b.len + 1 == max && (c & 0xC0) == 0xC0)
+            break; /* do not start a multi-byte sequence we cannot finish */
+        if (mx_buf_append(&b, &c, 1)) {
+            mx_buf_free(&b);
+            return NULL;
+        }
+    }
+    while (b.len && (((unsigned char)b.data[b.len - 1] & 0xC0) == 0xC0))
+        b.data[--b.len] = '\0'; /* a dangling lead byte */
+    if (!b.len) {
+        mx_buf_free(&b);
+        return NULL;
+    }
+    return mx_buf_take(&b);
+}
+
+/* Validate and normalise a resource URL: http(s), no credentials; re-serialised by curl. */
+static char *normalise_resource_url(const char *s)
+{
+    CURLU *u = curl_url();
+    if (!u)
+        return NULL;
+    char *scheme = NULL, *user = NULL, *pass = NULL, *out = NULL, *res = NULL;
+    if (curl_url_set(u, CURLUPART_URL, s, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        (strcmp(scheme, "https") == 0 || strcmp(scheme, "http") == 0) &&
+        curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_NO_USER &&
+        curl_url_get(u, CURLUPART_PASSWORD, &pass, 0) == CURLUE_NO_PASSWORD &&
+        curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK)
+        res = mx_strdup(out);
+    curl_free(scheme);
+    curl_free(user);
+    curl_free(pass);
+    curl_free(out);
+    curl_url_cleanup(u);
+    return res;
+}
+
+static int64_t positive_int(const json_t *v)
+{
+    if (json_is_integer(v) && json_integer_value(v) > 0)
+        return (int64_t)json_integer_value(v);
+    return 0;
+}
+
+static int parse_resource(const json_t *v, mx_resource *r)
+{
+    memset(r, 0, sizeof *r);
+    const json_t *url = json_is_string(v) ? v : json_is_object(v) ? json_object_get(v, "url") : NULL;
+    if (!json_is_string(url) || json_string_length(url) > 65536 || memchr(json_string_value(url), '\0', json_string_length(url)))
+        return -1;
+    r->url = normalise_resource_url(json_string_value(url));
+    if (!r->url)
+        return -1;
+    if (json_is_object(v)) {
+        r->type = dup_safe_string(json_object_get(v, "type"), 128);
+        r->format = dup_safe_string(json_object_get(v, "format"), 128);
+        r->role = dup_safe_string(json_object_get(v, "role"), 128);
+        r->width = positive_int(json_object_get(v, "width"));
+        r->height = positive_int(json_object_get(v, "height"));
+    }
+    return 0;
+}
+
+void mx_task_info_free(mx_task_info *ti)
+{
+    if (!ti)
+        return;
+    free(ti->task_id);
+    free(ti->status_word);
+    free(ti->error_message);
+    free(ti->request_id);
+    for (size_t i = 0; i < ti->n_resources; i++) {
+        free(ti->resources[i].url);
+        free(ti->resources[i].type);
+        free(ti->resources[i].format);
+        free(ti->resources[i].role);
+    }
+    free(ti->resources);
+    memset(ti, 0, sizeof *ti);
+}
+
+static json_t *load_limited(const char *body, size_t len)
+{
+    if (len > MX_RESPONSE_MAX)
+        return NULL;
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, 0, &jerr);
+    if (root && !mx_json_within_limits(root, MX_JSON_MAX_DEPTH, MX_JSON_MAX_NODES)) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+static char *failure_detail(const json_t *data)
+{
+    const json_t *e = json_object_get(data, "error");
+    const json_t *msg = NULL;
+    if (json_is_object(e))
+        msg = json_object_get(e, "message");
+    else if (json_is_string(e))
+        msg = e;
+    if (!json_is_string(msg))
+        msg = json_object_get(data, "message");
+    if (!json_is_string(msg))
+        return NULL;
+    return sanitize_message(json_string_value(msg), json_string_length(msg), 300);
+}
+
+static int parse_resources(const json_t *data, mx_task_info *out, char *err, size_t errcap)
+{
+    const json_t *result = json_object_get(data, "result");
+    const json_t *list = json_is_object(result) ? json_object_get(result, "resources") : NULL;
+    if (!json_is_array(list))
+        list = json_object_get(data, "resources");
+    if (json_is_object(result)) {
+        const json_t *meta = json_object_get(result, "metadata");
+        if (json_is_object(meta))
+            out->request_id = dup_safe_string(json_object_get(meta, "request_id"), 256);
+    }
+    if (!json_is_array(list))
+        return MODELLIX_OK;
+    size_t n = json_array_size(list);
+    if (n > MX_RESOURCES_MAX) {
+        mx_fmt(err, errcap, "the task response lists more than %d resources", MX_RESOURCES_MAX);
+        return MODELLIX_EPROTOCOL;
+    }
+    if (!n)
+        return MODELLIX_OK;
+    out->resources = calloc(n, sizeof *out->resources);
+    if (!out->resources)
+        return MODELLIX_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (parse_resource(json_array_get(list, i), &out->resources[out->n_resources]) != 0) {
+            mx_resource *r = &out->resources[out->n_resources];
+            free(r->url);
+            free(r->type);
+            free(r->format);
+            free(r->role);
+            mx_fmt(err, errcap, "resource %zu of the task response has no valid http(s) URL", i + 1);
+            return MODELLIX_EPROTOCOL;
+        }
+        out->n_resources++;
+    }
+    return MODELLIX_OK;
+}
+
+int mx_parse_task_response(const char *body, size_t len, const char *expected_id, mx_task_info *out,
+                           int *mismatch, char *err, size_t errcap)
+{
+    memset(out, 0, sizeof *out);
+    if (mismatch)
+        *mismatch = 0;
+    if (!len) {
+        mx_fmt(err, errcap, "expected a JSON response, got an empty body");
+        return MODELLIX_EPROTOCOL;
+    }
+    json_t *root = load_limited(body, len);
+    if (!root) {
+        mx_fmt(err, errcap, "the response is not valid JSON (or breaks the depth, size or number limits)");
+        return MODELLIX_EPROTOCOL;
+    }
+    int rc = MODELLIX_EPROTOCOL;
+    const json_t *data = json_object_get(root, "data");
+    if (!json_is_object(data)) {
+        mx_fmt(err, errcap, "the response has no \"data\" object");
+        goto done;
+    }
+    out->task_id = dup_safe_string(json_object_get(data, "task_id"), MX_TASK_ID_MAX);
+    char *checked = NULL;
+    if (!out->task_id || mx_validate_task_id(out->task_id, &checked, err, errcap) != MODELLIX_OK) {
+        mx_fmt(err, errcap, "the response has no valid data.task_id");
+        goto done;
+    }
+    free(out->task_id);
+    out->task_id = checked;
+    if (expected_id && strcmp(out->task_id, expected_id) != 0) {
+        mx_fmt(err, errcap, "the response is about a different task ID");
+        if (mismatch)
+            *mismatch = 1;
+        goto done;
+    }
+    const json_t *status = json_object_get(data, "status");
+    if (status || expected_id) {
+        char *w = dup_safe_string(status, MX_SAFE_TEXT_STATUS_MAX);
+        char *trimmed = w ? mx_strdup_trimmed(w) : NULL;
+        free(w);
+        if (!trimmed || !*trimmed) {
+            free(trimmed);
+            mx_fmt(err, errcap, "the response has no valid data.status");
+            goto done;
+        }
+        out->status_word = trimmed;
+        out->status = mx_status_from_word(trimmed);
+    } else {
+        out->status = MODELLIX_TASK_PENDING; /* a submit answer without a status: queued */
+    }
+    if (out->status == MODELLIX_TASK_FAILED)
+        out->error_message = failure_detail(data);
+    rc = parse_resources(data, out, err, errcap);
+done:
+    json_decref(root);
+    if (rc != MODELLIX_OK)
+        mx_task_info_free(out);
+    return rc;
+}
+
+char *mx_parse_error_message(const char *body, size_t len)
+{
+    if (!body || !len || len > MX_RESPONSE_MAX)
+        return NULL;
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, 0, &jerr);
+    if (!root)
+        return NULL;
+    char *m = NULL;
+    const json_t *msg = json_object_get(root, "message");
+    if (json_is_string(msg))
+        m = sanitize_message(json_string_value(msg), json_string_length(msg), 300);
+    json_decref(root);
+    return m;
+}
+
+int64_t mx_parse_header_int(const char *value)
+{
+    if (!value)
+        return -1;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    if (*value < '0' || *value > '9')
+        return -1;
+    int64_t v = 0;
+    for (; *value >= '0' && *value <= '9'; value++) {
+        if (v > (INT64_MAX - 9) / 10)
+            return -1;
+        v = v * 10 + (*value - '0');
+    }
+    while (*value == ' ' || *value == '\t' || *value == '\r' || *value == '\n')
+        value++;
+    return *value ? -1 : v;
+}
+
+static int64_t secs_to_ms(int64_t s)
+{
+    return s > INT64_MAX / 1000 ? INT64_MAX : s * 1000;
+}
+
+int64_t mx_parse_retry_after(const char *value, int64_t now_unix)
+{
+    if (!value)
+        return -1;
+    int64_t secs = mx_parse_header_int(value);
+    if (secs >= 0)
+        return secs_to_ms(secs);
+    if (strlen(value) > 64)
+        return -1;
+    time_t when = curl_getdate(value, NULL);
+    if (when == (time_t)-1)
+        return -1;
+    int64_t d = (int64_t)when - now_unix;
+    return d <= 0 ? 0 : secs_to_ms(d);
+}
+
+int64_t mx_parse_ratelimit_reset(const char *value, int64_t now_unix)
+{
+    int64_t v = mx_parse_header_int(value);
+    if (v < 0)
+        return -1;
+    /* A Unix timestamp in the documents; small values are taken as seconds from now. */
+    if (v < 1000000000)
+        return secs_to_ms(v);
+    return v <= now_unix ? 0 : secs_to_ms(v - now_unix);
+}

@@ -1,0 +1,67 @@
+/* protocol.h - the Modellix wire protocol as pure functions: paths, status words, response parsing,
+ * header hints and HTTP status classification. jansson stays inside protocol.c. No I/O. */
+#ifndef MODELLIX_PROTOCOL_H
+#define MODELLIX_PROTOCOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MX_RESPONSE_MAX ((size_t)16 * 1024 * 1024)
+#define MX_RESOURCES_MAX 1000
+
+/* Paths (malloc'd; NULL on out of memory). Dynamic segments are percent-encoded like
+ * encodeURIComponent: only A-Za-z0-9 and -._~ stay as they are. */
+char *mx_path_submit(const char *type, const char *provider, const char *model, int async_suffix);
+char *mx_path_task(const char *task_id);
+
+/* MODELLIX_TASK_* for a status word (case-insensitive); PROCESSING for unknown non-terminal words. */
+int32_t mx_status_from_word(const char *word);
+
+/* The fault class of an HTTP status for an operation, following design.md section 5. */
+enum mx_class { MX_CLASS_OK = 0, MX_CLASS_NOT_SENT, MX_CLASS_REJECTED, MX_CLASS_THROTTLED, MX_CLASS_UNKNOWN };
+int mx_classify_status(long status, int is_submit);
+/* The result code for a failed HTTP status (GET semantics; submits map UNKNOWN to OUTCOME_UNKNOWN). */
+int mx_code_for_status(long status, int is_submit);
+
+/* A parsed resource; strings are malloc'd. */
+typedef struct mx_resource {
+    char *url;
+    char *type;
+    char *format;
+    char *role;
+    int64_t width;
+    int64_t height;
+} mx_resource;
+
+/* What a task response says. */
+typedef struct mx_task_info {
+    char *task_id;
+    char *status_word;   /* as sent */
+    int32_t status;      /* MODELLIX_TASK_* */
+    char *error_message; /* detail of a failed task, if any */
+    char *request_id;    /* result.metadata.request_id, if any */
+    mx_resource *resources;
+    size_t n_resources;
+} mx_task_info;
+
+void mx_task_info_free(mx_task_info *ti);
+
+/* Parse a 2xx body of a submit or task query. expected_id (may be NULL for a submit) must equal
+ * data.task_id (*mismatch, if not NULL, is set to 1 when that is the failure). Returns MODELLIX_OK or
+ * MODELLIX_EPROTOCOL with a message in err. On error *out is left empty. */
+int mx_parse_task_response(const char *body, size_t len, const char *expected_id, mx_task_info *out,
+                           int *mismatch, char *err, size_t errcap);
+
+/* The "message" of an error envelope, sanitised (control characters dropped, at most 300 bytes),
+ * or NULL. */
+char *mx_parse_error_message(const char *body, size_t len);
+
+/* Retry-After: delta-seconds or an HTTP date, in ms from now (now_unix: current wall-clock seconds).
+ * Returns -1 if absent or malformed. Large values are returned as they are (callers cap them). */
+int64_t mx_parse_retry_after(const char *value, int64_t now_unix);
+/* X-RateLimit-Reset: a Unix timestamp (or, if small, seconds from now), in ms from now; -1 if malformed. */
+int64_t mx_parse_ratelimit_reset(const char *value, int64_t now_unix);
+/* A non-negative integer header value, or -1. */
+int64_t mx_parse_header_int(const char *value);
+
+#endif
