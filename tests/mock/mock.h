@@ -11,9 +11,10 @@
  *   GET  /api/v1/apikey/validate                    {"data":{"is_valid":true}}
  *   GET  /api/v1/team/balance                       {"data":{"balance":12.3456}}
  *   GET  /files/{task_id}/{n}.{png|mp4}?expires=..&signature=..   result files served by the mock
- *   /_mock/...                                      control interface (see mock_control.md)
+ *   /_mock/...                                      control interface (see README.md)
  *
- * Every API response carries X-RateLimit-Limit/Remaining/Reset and X-Request-Id. Success envelopes are
+ * Every API response carries X-RateLimit-Limit/Remaining/Reset and X-Request-Id (files and /_mock/ answers carry
+ * X-Request-Id only; with rate_limit 0 the advertised Limit is 1000000). Success envelopes are
  * {"code":0,"message":"success","data":{...}}; errors are {"code":<http status>,"message":"Category: detail"}.
  *
  * Request body fields the mock reads on submit (besides "prompt"):
@@ -86,7 +87,8 @@ enum mock_fault_kind {
     MOCK_FAULT_WRONG_TASK_ID,  /* normal answer but data.task_id is another id */
     MOCK_FAULT_REDIRECT,       /* 302 to `location` (may use the tokens {self} = this server's origin,
                                   {other} = a second listener's origin on another port, {path} = the
-                                  original path and query) */
+                                  original path and query). location NULL = "{other}{path}"; a `status`
+                                  of 300-399 replaces 302 */
     MOCK_FAULT_EMPTY,          /* 200 with an empty body */
     MOCK_FAULT_NO_TASK_ID,     /* normal 200 envelope whose data has no task_id */
     MOCK_FAULT_KIND_COUNT_
@@ -105,18 +107,21 @@ typedef struct mock_fault {
     int32_t count;          /* how many matching requests it applies to; <= 0 = forever */
     int32_t skip;           /* let this many matching requests through first */
     int32_t after_create;   /* submit only: 1 = the task is created (charged) before the fault strikes,
-                               i.e. the response is lost; 0 = nothing is created */
+                               i.e. the response is lost; 0 = nothing is created (TRUNCATED, RESET_MIDWAY,
+                               WRONG_TASK_ID and NO_TASK_ID then answer with a well-formed but unstored
+                               task). STALL answers normally, so it always creates the task. */
 } mock_fault;
 
-/* Add a fault (copied). Faults are matched in the order added; the first live match applies.
-   Returns 0 or -1. */
+/* Add a fault (copied). Faults are matched in the order added; the first live match applies (a fault
+   still skipping lets the request through untouched). Returns 0 or -1 (bad route/kind, STATUS without a
+   100-599 status). */
 int mock_server_add_fault(mock_server *m, const mock_fault *f);
 void mock_server_clear_faults(mock_server *m);
 
 /* Counters (all monotonic since start or the last reset). */
 enum mock_counter {
     MOCK_CTR_REQUESTS = 0,      /* requests on a route (route argument; ANY = all) */
-    MOCK_CTR_CONNECTIONS,       /* connections accepted (route ignored) */
+    MOCK_CTR_CONNECTIONS,       /* connections accepted, on both listeners, /_mock/ ones included (route ignored) */
     MOCK_CTR_MAX_CONCURRENT,    /* most connections open at once (route ignored) */
     MOCK_CTR_TASKS_CREATED,     /* tasks created = paid submissions (route ignored) */
     MOCK_CTR_BYTES_SERVED,      /* response body bytes sent (route argument) */
@@ -124,7 +129,8 @@ enum mock_counter {
     MOCK_CTR_COUNT_
 };
 int64_t mock_server_counter(mock_server *m, int32_t counter, int32_t route);
-/* Requests on `route` answered with HTTP `status`. */
+/* Requests on `route` answered with HTTP `status` (status 0 = closed without an answer). /_mock/ requests
+   are never counted. */
 int64_t mock_server_count_status(mock_server *m, int32_t route, int32_t status);
 void mock_server_reset_counters(mock_server *m);
 
@@ -141,7 +147,10 @@ void mock_server_set_rate_limit(mock_server *m, int32_t per_minute);
 void mock_server_set_result_ttl_ms(mock_server *m, int64_t ttl_ms);
 
 /* Create a task directly (as if submitted long ago), for attach tests; status one of "pending",
-   "processing", "success", "failed". The id is copied. Returns 0 or -1. Counts as no paid submission. */
+   "processing", "success", "failed". The id is copied. Returns 0 or -1. Counts as no paid submission.
+   A "pending" or "processing" task then moves on like a submitted one (duration: the server's
+   duration_ms, else the model's default), and does not count against max_running. Unknown slugs are
+   allowed (image results). -1 also for a duplicate id. */
 int mock_server_put_task(mock_server *m, const char *task_id, const char *model_slug, const char *status,
                          int32_t n_resources);
 
