@@ -584,6 +584,8 @@ int mx_req_start(mx_req *r, int64_t deadline_ms)
 
 void mx_req_abort(mx_req *r, int rc)
 {
+    if (!r->c)
+        return; /* never initialised */
     if (r->active) {
         CURL *h = r->easy;
         int sent = attempt_sent(h, CURLE_OK);

@@ -108,7 +108,8 @@ static void test_slug(void **state)
     expect_slug("provider/ ", NULL, NULL, NULL);
     expect_slug("", NULL, NULL, NULL);
     expect_slug("prov\r\nider/model", NULL, NULL, NULL);
-    expect_slug("prov/mo\xe2\x80\xae" "del", NULL, NULL, NULL); /* U+202E bidi override */
+    static const char bidi[] = {'p', '/', 'm', 'o', (char)0xe2, (char)0x80, (char)0xae, 'd', 'e', 'l', 0};
+    expect_slug(bidi, NULL, NULL, NULL); /* U+202E, a bidirectional override */
     char big[300];
     memset(big, 'a', sizeof big);
     big[5] = '/';
@@ -183,7 +184,8 @@ static void test_safe_text(void **state)
     assert_false(mx_safe_text("a\x01", 2));
     assert_false(mx_safe_text("a\xc2\x85", 3)); /* U+0085, a C1 control */
     assert_false(mx_safe_text("\xff\xfe", 2));  /* not UTF-8 */
-    assert_false(mx_safe_text("\xe2\x81\xa6" "x", 4)); /* U+2066 */
+    static const char lri[] = {(char)0xe2, (char)0x81, (char)0xa6, 'x', 0};
+    assert_false(mx_safe_text(lri, 4)); /* U+2066 */
     assert_false(mx_safe_text("\xc0\xaf", 2));  /* overlong */
 }
 

@@ -1,0 +1,154 @@
+/* harness.c - the HTTP tests' shared fixture. */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void capture(int32_t level, const char *message, void *ud)
+{
+    fixture *f = ud;
+    (void)level;
+    size_t n = strlen(message);
+    if (f->log_len + n + 2 < sizeof f->log) {
+        memcpy(f->log + f->log_len, message, n);
+        f->log_len += n;
+        f->log[f->log_len++] = '\n';
+        f->log[f->log_len] = '\0';
+    }
+    f->log_lines++;
+    /* the key never appears in a log line, whatever happened */
+    assert_null(strstr(message, FX_KEY));
+}
+
+int64_t fx_fast_policy(const modellix_attempt *a, void *ud)
+{
+    (void)ud;
+    return modellix_attempt_number(a) >= 4 ? -1 : 5;
+}
+
+int64_t fx_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int fx_setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    mock_config cfg;
+    mock_config_init(&cfg);
+    cfg.duration_ms = 150;
+    cfg.max_running = 0;
+    if (mock_server_start(&f->m, &cfg) != 0) {
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+int fx_teardown(void **state)
+{
+    fixture *f = *state;
+    if (f) {
+        modellix_client_free(f->c);
+        mock_server_stop(f->m);
+        free(f);
+    }
+    return 0;
+}
+
+void fx_client(fixture *f, const fx_opts *o)
+{
+    fx_opts d = {0};
+    d.fast_retries = 1;
+    if (!o)
+        o = &d;
+    modellix_client_free(f->c);
+    f->c = NULL;
+    f->log_len = 0;
+    f->log[0] = '\0';
+    f->log_lines = 0;
+    modellix_options *opts;
+    assert_int_equal(modellix_options_new(&opts), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_api_key(opts, FX_KEY), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_base_url(opts, o->base_url ? o->base_url : mock_server_url(f->m)), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_timeout_ms(opts, o->timeout_ms ? o->timeout_ms : 5000), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_call_timeout_ms(opts, o->call_timeout_ms ? o->call_timeout_ms : 10000),
+                     MODELLIX_OK);
+    assert_int_equal(modellix_options_set_log_callback(opts, capture, f, NULL), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_log_level(opts, MODELLIX_LOG_DEBUG), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_submit_path(opts, o->submit_path), MODELLIX_OK);
+    if (o->policy) {
+        assert_int_equal(modellix_options_set_retry_policy(opts, o->policy), MODELLIX_OK);
+    } else if (o->fast_retries) {
+        modellix_retry_policy *p;
+        assert_int_equal(modellix_retry_policy_new_custom(&p, fx_fast_policy, NULL, NULL), MODELLIX_OK);
+        assert_int_equal(modellix_options_set_retry_policy(opts, p), MODELLIX_OK);
+        modellix_retry_policy_free(p);
+    }
+    assert_int_equal(modellix_client_new(&f->c, opts), MODELLIX_OK);
+    modellix_options_free(opts);
+}
+
+int fx_test_setup(void **state)
+{
+    fixture *f = *state;
+    mock_server_clear_faults(f->m);
+    mock_server_set_duration_ms(f->m, 150);
+    mock_server_set_max_running(f->m, 0);
+    mock_server_set_rate_limit(f->m, 0);
+    mock_server_reset_counters(f->m);
+    fx_client(f, NULL);
+    return 0;
+}
+
+void fx_assert_no_key(fixture *f, const char *extra)
+{
+    assert_null(strstr(f->log, FX_KEY));
+    if (f->c)
+        assert_null(strstr(modellix_client_errmsg(f->c), FX_KEY));
+    if (extra)
+        assert_null(strstr(extra, FX_KEY));
+}
+
+int fx_test_teardown(void **state)
+{
+    fixture *f = *state;
+    fx_assert_no_key(f, NULL);
+    modellix_client_free(f->c);
+    f->c = NULL;
+    mock_server_clear_faults(f->m);
+    return 0;
+}
+
+void fx_fault_full(fixture *f, const mock_fault *flt)
+{
+    assert_int_equal(mock_server_add_fault(f->m, flt), 0);
+}
+
+void fx_fault(fixture *f, int32_t route, const char *method, int32_t kind, int32_t status, int32_t count)
+{
+    mock_fault flt = {0};
+    flt.route = route;
+    flt.method = method;
+    flt.kind = kind;
+    flt.status = status;
+    flt.count = count;
+    fx_fault_full(f, &flt);
+}
+
+int64_t fx_requests(fixture *f, int32_t route)
+{
+    return mock_server_counter(f->m, MOCK_CTR_REQUESTS, route);
+}
+
+int64_t fx_tasks_created(fixture *f)
+{
+    return mock_server_counter(f->m, MOCK_CTR_TASKS_CREATED, MOCK_ROUTE_ANY);
+}

@@ -1,0 +1,61 @@
+/* harness.h - shared fixture for the HTTP tests: an in-process mock server on loopback, a client
+ * pointed at it, a log capture that fails the test if the API key ever appears, and helpers. */
+#ifndef MODELLIX_TEST_HARNESS_H
+#define MODELLIX_TEST_HARNESS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "mock.h"
+
+#include <modellix/modellix.h>
+
+/* A key that must never show up in a log line, an error message or a file. */
+#define FX_KEY "sk-test-SENTINEL-7f3a9c1e5b"
+#define FX_SLUG "bytedance/seedream-4.5-t2i"
+#define FX_BODY "{\"prompt\":\"a red fox in the snow\"}"
+
+typedef struct fixture {
+    mock_server *m;
+    modellix_client *c;
+    char log[65536];
+    size_t log_len;
+    int log_lines;
+} fixture;
+
+/* Fixture knobs for fx_client(). */
+typedef struct fx_opts {
+    int64_t timeout_ms;      /* 0 = 5000 */
+    int64_t call_timeout_ms; /* 0 = 10000 */
+    int fast_retries;        /* 1 = a custom policy: 4 attempts, 5 ms apart (default behaviour, no waiting) */
+    modellix_retry_policy *policy; /* used when set */
+    const char *base_url;    /* NULL = the mock's */
+    int32_t submit_path;
+} fx_opts;
+
+/* Group-level: start the mock (tasks take `duration_ms`; no concurrency limit). */
+int fx_setup(void **state);
+int fx_teardown(void **state);
+/* Per-test: reset counters and faults, make a fresh client with `o` (NULL = defaults + fast retries). */
+void fx_client(fixture *f, const fx_opts *o);
+/* Per-test teardown: free the client and check the captured log holds no key. */
+int fx_test_teardown(void **state);
+int fx_test_setup(void **state);
+
+/* Add a fault quickly. */
+void fx_fault(fixture *f, int32_t route, const char *method, int32_t kind, int32_t status, int32_t count);
+void fx_fault_full(fixture *f, const mock_fault *flt);
+
+int64_t fx_requests(fixture *f, int32_t route);
+int64_t fx_tasks_created(fixture *f);
+int64_t fx_ms(void);
+/* 1 if the client's error message, the log and `extra` are free of the key. */
+void fx_assert_no_key(fixture *f, const char *extra);
+
+/* The custom fast policy's callback (also used directly by tests). */
+int64_t fx_fast_policy(const modellix_attempt *a, void *ud);
+
+#endif

@@ -1,0 +1,183 @@
+/* HTTP tests: client creation from options and the environment, key and origin rules, version,
+ * result codes, and option argument checks. */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void test_missing_key(void **state)
+{
+    (void)state;
+    unsetenv("MODELLIX_API_KEY");
+    modellix_client *c = (modellix_client *)1;
+    assert_int_equal(modellix_client_new(&c, NULL), MODELLIX_ENOKEY);
+    assert_null(c);
+    setenv("MODELLIX_API_KEY", "   ", 1);
+    assert_int_equal(modellix_client_new(&c, NULL), MODELLIX_ENOKEY);
+    setenv("MODELLIX_API_KEY", "bad key with spaces", 1);
+    assert_int_equal(modellix_client_new(&c, NULL), MODELLIX_EINVAL);
+    unsetenv("MODELLIX_API_KEY");
+    assert_int_equal(modellix_client_new(NULL, NULL), MODELLIX_EINVAL);
+}
+
+static void test_environment(void **state)
+{
+    fixture *f = *state;
+    setenv("MODELLIX_API_KEY", FX_KEY, 1);
+    setenv("MODELLIX_BASE_URL", mock_server_url(f->m), 1);
+    modellix_client *c;
+    assert_int_equal(modellix_client_new(&c, NULL), MODELLIX_OK);
+    assert_string_equal(modellix_client_base_url(c), mock_server_url(f->m));
+    modellix_task *t;
+    assert_int_equal(modellix_task_submit(&t, c, FX_SLUG, FX_BODY), MODELLIX_OK);
+    char auth[256];
+    mock_server_last_authorization(f->m, MOCK_ROUTE_SUBMIT, auth, sizeof auth);
+    assert_string_equal(auth, "Bearer " FX_KEY);
+    modellix_task_free(t);
+    modellix_client_free(c);
+
+    /* options win over the environment */
+    modellix_options *o;
+    assert_int_equal(modellix_options_new(&o), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_base_url(o, "https://api.modellix.ai/"), MODELLIX_OK);
+    assert_int_equal(modellix_client_new(&c, o), MODELLIX_OK);
+    assert_string_equal(modellix_client_base_url(c), "https://api.modellix.ai");
+    modellix_client_free(c);
+    modellix_options_free(o);
+
+    /* an empty MODELLIX_BASE_URL means the default origin */
+    setenv("MODELLIX_BASE_URL", "", 1);
+    assert_int_equal(modellix_client_new(&c, NULL), MODELLIX_OK);
+    assert_string_equal(modellix_client_base_url(c), "https://api.modellix.ai");
+    modellix_client_free(c);
+
+    /* a bad one is refused, not silently replaced */
+    setenv("MODELLIX_BASE_URL", "http://api.example.test", 1);
+    assert_int_equal(modellix_client_new(&c, NULL), MODELLIX_EINVAL);
+    setenv("MODELLIX_BASE_URL", "https://gw.example/api", 1);
+    assert_int_equal(modellix_client_new(&c, NULL), MODELLIX_EINVAL);
+    unsetenv("MODELLIX_BASE_URL");
+    unsetenv("MODELLIX_API_KEY");
+}
+
+static void test_base_url_option(void **state)
+{
+    (void)state;
+    modellix_options *o;
+    assert_int_equal(modellix_options_new(&o), MODELLIX_OK);
+    static const char *const bad[] = {"http://api.example.test", "https://gw.example/api", "https://u:p@x.test",
+                                      "https://x.test?q=1", "https://x.test#f", "ftp://x.test", "::", "https://"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(modellix_options_set_base_url(o, bad[i]), MODELLIX_EINVAL);
+    assert_int_equal(modellix_options_set_base_url(o, "http://127.0.0.1:8787"), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_base_url(o, NULL), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_base_url(NULL, "https://x.test"), MODELLIX_EINVAL);
+    modellix_options_free(o);
+}
+
+static void test_option_arguments(void **state)
+{
+    (void)state;
+    modellix_options *o;
+    assert_int_equal(modellix_options_new(NULL), MODELLIX_EINVAL);
+    assert_int_equal(modellix_options_new(&o), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_api_key(o, "has space"), MODELLIX_EINVAL);
+    assert_int_equal(modellix_options_set_api_key(o, NULL), MODELLIX_EINVAL);
+    assert_int_equal(modellix_options_set_timeout_ms(o, 0), MODELLIX_EINVAL);
+    assert_int_equal(modellix_options_set_timeout_ms(o, -5), MODELLIX_EINVAL);
+    assert_int_equal(modellix_options_set_call_timeout_ms(o, 86400001), MODELLIX_EINVAL);
+    assert_int_equal(modellix_options_set_max_in_flight(o, 0), MODELLIX_EINVAL);
+    assert_int_equal(modellix_options_set_max_in_flight(o, 3), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_log_level(o, 9), MODELLIX_EINVAL);
+    assert_int_equal(modellix_options_set_user_agent(o, "bad\nagent"), MODELLIX_EINVAL);
+    assert_int_equal(modellix_options_set_user_agent(o, "myapp/1.0"), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_submit_path(o, 7), MODELLIX_EINVAL);
+    assert_int_equal(modellix_options_set_ca_file(o, ""), MODELLIX_EINVAL);
+    assert_int_equal(modellix_options_set_ca_file(o, "/etc/ssl/certs/ca-certificates.crt"), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_retry_policy(o, NULL), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_log_callback(o, NULL, NULL, NULL), MODELLIX_OK);
+    modellix_options_free(o);
+    modellix_options_free(NULL);
+    modellix_client_free(NULL);
+    modellix_task_free(NULL);
+    modellix_retry_policy_free(NULL);
+    modellix_free(NULL);
+}
+
+static void test_user_agent_sent(void **state)
+{
+    fixture *f = *state;
+    /* the key never travels anywhere but the Authorization header */
+    modellix_task *t;
+    assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_OK);
+    char path[256];
+    mock_server_last_path(f->m, MOCK_ROUTE_SUBMIT, path, sizeof path);
+    assert_null(strstr(path, FX_KEY));
+    modellix_task_free(t);
+}
+
+static void test_version_and_codes(void **state)
+{
+    (void)state;
+    assert_int_equal(modellix_version_num(), MODELLIX_VERSION_NUM);
+    assert_string_equal(modellix_version_string(), MODELLIX_VERSION_STRING);
+    assert_true(MODELLIX_AT_LEAST_VERSION(0, 1, 0));
+    for (int code = 0; code >= MODELLIX_EINIT; code--) {
+        const char *s = modellix_strerror(code);
+        assert_non_null(s);
+        assert_string_not_equal(s, "unknown error code");
+    }
+    assert_string_equal(modellix_strerror(-999), "unknown error code");
+    assert_string_equal(modellix_strerror(5), "unknown error code");
+    int r1 = modellix_global_init();
+    assert_true(r1 > 0);
+    int r2 = modellix_global_init();
+    assert_int_equal(r2, r1 + 1);
+    modellix_global_cleanup();
+    modellix_global_cleanup();
+}
+
+static int log_freed;
+static void count_free(void *ud)
+{
+    (void)ud;
+    log_freed++;
+}
+static void noop_log(int32_t level, const char *m, void *ud)
+{
+    (void)level;
+    (void)m;
+    (void)ud;
+}
+
+static void test_log_user_data_lifetime(void **state)
+{
+    fixture *f = *state;
+    modellix_options *o;
+    modellix_client *c;
+    log_freed = 0;
+    assert_int_equal(modellix_options_new(&o), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_api_key(o, FX_KEY), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_base_url(o, mock_server_url(f->m)), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_log_callback(o, noop_log, &log_freed, count_free), MODELLIX_OK);
+    assert_int_equal(modellix_client_new(&c, o), MODELLIX_OK);
+    modellix_options_free(o);
+    assert_int_equal(log_freed, 0); /* the client still uses it */
+    modellix_client_free(c);
+    assert_int_equal(log_freed, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_missing_key),
+        cmocka_unit_test_setup_teardown(test_environment, fx_test_setup, fx_test_teardown),
+        cmocka_unit_test(test_base_url_option),
+        cmocka_unit_test(test_option_arguments),
+        cmocka_unit_test_setup_teardown(test_user_agent_sent, fx_test_setup, fx_test_teardown),
+        cmocka_unit_test(test_version_and_codes),
+        cmocka_unit_test_setup_teardown(test_log_user_data_lifetime, fx_test_setup, fx_test_teardown),
+    };
+    return cmocka_run_group_tests_name("client", tests, fx_setup, fx_teardown);
+}
