@@ -123,10 +123,10 @@ static void test_schedule(void **state)
     for (int k = 0; k < 1000; k++) {
         int64_t d0 = mx_poll_delay(0, 0, &rng);
         assert_true(d0 >= 1800 && d0 <= 2200);
-        int64_t d1 = mx_poll_delay(50000, 10, &rng);
-        assert_true(d1 >= 9000 && d1 <= 11000);
-        int64_t d2 = mx_poll_delay(3600000, 100, &rng);
-        assert_true(d2 >= 13500 && d2 <= 16500);
+        int64_t d1 = mx_poll_delay(20000, 10, &rng); /* 30 % of the age */
+        assert_true(d1 >= 5400 && d1 <= 6600);
+        int64_t d2 = mx_poll_delay(3600000, 100, &rng); /* capped at 10 s */
+        assert_true(d2 >= 9000 && d2 <= 11000);
     }
 }
 
