@@ -206,6 +206,21 @@ static char *join_path(const char *dir, const char *name)
     return p;
 }
 
+/* The process umask, read without changing it (umask() would race with other threads). */
+static mode_t current_umask(void)
+{
+    FILE *fp = fopen("/proc/self/status", "r");
+    char line[128];
+    unsigned mask = 022;
+    if (fp) {
+        while (fgets(line, sizeof line, fp))
+            if (sscanf(line, "Umask: %o", &mask) == 1)
+                break;
+        fclose(fp);
+    }
+    return (mode_t)(mask & 0777);
+}
+
 /* Put the finished temporary file at its final name: never over an existing file unless asked. */
 static int install(modellix_client *c, modellix_task *t, const char *tmp, const char *target, uint32_t flags)
 {
@@ -269,7 +284,8 @@ int modellix_task_download(modellix_task *t, size_t i, const char *dir, uint32_t
     }
     dl d = {.c = c, .flags = flags, .fd = fd, .limit = MX_DOWNLOAD_MAX_BYTES};
     rc = fetch(t, i, &d);
-    if (rc == MODELLIX_OK && (fsync(fd) != 0 || close(fd) != 0)) {
+    /* staged privately (0600); installed with the mode a newly created file would get */
+    if (rc == MODELLIX_OK && (fchmod(fd, 0666 & ~current_umask()) != 0 || fsync(fd) != 0 || close(fd) != 0)) {
         fd = -1;
         rc = mx_fail(c, t, MODELLIX_EIO, 0, NULL, "writing the download failed: %s", strerror(errno));
     } else if (rc == MODELLIX_OK) {

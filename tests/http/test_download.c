@@ -72,6 +72,9 @@ static void test_download_to_dir(void **state)
     assert_memory_equal(head, png_sig, 8);
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
+    mode_t mask = umask(022);
+    umask(mask);
+    assert_int_equal(st.st_mode & 0777, 0666 & ~mask); /* staged 0600, installed like any new file */
     assert_int_equal(count_entries(dir), 1); /* no staging file left behind */
     /* the file host never sees the key */
     char auth[256];

@@ -1,6 +1,6 @@
 /* mock_files.c - the /files/ route: signed, expiring result URLs and the PNG/MP4 bodies behind them.
  *
- * URL: <origin>/files/<percent-encoded task id>/<n>.<png|mp4>?expires=<unix s>&signature=<32 hex>
+ * URL: <origin>/files/<pct-encoded task id>/<pct-encoded task id>-<n>.<png|mp4>?expires=<unix s>&signature=<32 hex>
  * The signature is a keyed hash of (task id, n, expires) with a per-server secret.
  * Answers: 403 when the signature does not match (or is missing); 404 when the task or file does not
  * exist, when `expires` is in the past, or when more than result_ttl_ms have passed since the task ended.
@@ -35,10 +35,10 @@ char *mk_file_url(mock_server *m, const mk_task *t, int32_t n)
     char *enc = mk_pct_encode(t->id);
     if (enc == NULL)
         return NULL;
-    size_t len = strlen(m->url) + strlen(enc) + 160;
+    size_t len = strlen(m->url) + 2 * strlen(enc) + 160;
     char *url = malloc(len);
     if (url != NULL)
-        snprintf(url, len, "%s/files/%s/%d.%s?expires=%lld&signature=%s", m->url, enc, (int)n,
+        snprintf(url, len, "%s/files/%s/%s-%d.%s?expires=%lld&signature=%s", m->url, enc, enc, (int)n,
                  t->video ? "mp4" : "png", (long long)expires, sig);
     free(enc);
     return url;
@@ -54,7 +54,9 @@ void mk_files_process(mk_req *q, mk_reply *out)
         return;
     }
     char *id = mk_pct_decode(rest, (size_t)(slash - rest));
-    const char *name = slash + 1;
+    /* the file name is "<task id>-<n>.<ext>", unique like a real CDN's; only <n> is read */
+    const char *dash = strrchr(slash + 1, '-');
+    const char *name = dash ? dash + 1 : slash + 1;
     char *end = NULL;
     long n = strtol(name, &end, 10);
     const mk_task *t = id ? mk_store_find(&m->store, id) : NULL;
