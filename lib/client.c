@@ -36,7 +36,7 @@ void mx_log(modellix_client *c, int32_t level, const char *fmt, ...)
     mx_vfmt(line, sizeof line, fmt, ap);
     va_end(ap);
     redact(c, line, sizeof line);
-    c->log->fn(level, line, c->log->user_data);
+    ((modellix_log_fn)c->log->fn)(level, line, c->log->user_data);
 }
 
 void mx_clear_error(modellix_client *c)
@@ -168,10 +168,13 @@ int modellix_client_new(modellix_client **out, const modellix_options *opts)
     c->call_timeout_ms = opts->call_timeout_ms;
     c->max_in_flight = opts->max_in_flight;
     c->submit_path = opts->submit_path;
-    c->log = mx_logreg_ref(opts->log);
+    c->log = mx_cb_ref(opts->log);
+    c->poll_schedule = mx_cb_ref(opts->poll_schedule);
+    c->on_attempt = mx_cb_ref(opts->on_attempt);
     c->log_level = opts->log_level;
+    c->rl_remaining = c->rl_limit = -1;
     atomic_init(&c->cancel_requested, 0);
-    mx_rng_seed(&c->rng, 0);
+    mx_rng_seed(&c->rng, opts->random_seed);
 
     char err[200];
     const char *key, *base;
@@ -235,7 +238,9 @@ void modellix_client_free(modellix_client *c)
     free(c->user_agent);
     free(c->ca_file);
     mx_policy_unref(c->policy);
-    mx_logreg_unref(c->log);
+    mx_cb_unref(c->log);
+    mx_cb_unref(c->poll_schedule);
+    mx_cb_unref(c->on_attempt);
     free(c);
     mx_global_release();
 }

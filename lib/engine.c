@@ -208,7 +208,7 @@ void mx_req_init(mx_req *r, modellix_client *c, int32_t op, char *url, const cha
     r->url = url;
     r->log_path = log_path;
     r->max_bytes = MX_RESPONSE_MAX;
-    r->rl_remaining = -1;
+    r->rl_remaining = r->rl_limit = -1;
     mx_timer_init(&r->retry_timer, retry_fire);
 }
 
@@ -271,12 +271,14 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
         /* a new response (after a 100 Continue, say): forget the previous one's headers */
         r->request_id[0] = r->retry_after[0] = r->rl_reset[0] = '\0';
-        r->rl_remaining = -1;
+        r->rl_remaining = r->rl_limit = -1;
     } else if (header_value(p, len, "x-request-id", r->request_id, sizeof r->request_id) ||
                header_value(p, len, "retry-after", r->retry_after, sizeof r->retry_after) ||
                header_value(p, len, "x-ratelimit-reset", r->rl_reset, sizeof r->rl_reset)) {
     } else if (header_value(p, len, "x-ratelimit-remaining", tmp, sizeof tmp)) {
         r->rl_remaining = mx_parse_header_int(tmp);
+    } else if (header_value(p, len, "x-ratelimit-limit", tmp, sizeof tmp)) {
+        r->rl_limit = mx_parse_header_int(tmp);
     }
     return len;
 }
@@ -293,6 +295,23 @@ static int start_attempt(mx_req *r)
     int64_t left = r->deadline_ms - now;
     if (left <= 0)
         return MODELLIX_ETIMEOUT;
+    if (r->op != MODELLIX_OP_DOWNLOAD) {
+        int64_t wait = mx_pace_delay(c, now);
+        if (wait >= left) {
+            mx_fmt(r->msg, sizeof r->msg,
+                   "%s %s: the server's rate limit is used up for the next %lld ms, past the deadline; not sent",
+                   method_name(r), r->log_path, (long long)wait);
+            return MODELLIX_ERATELIMIT;
+        }
+        if (wait > 0) {
+            mx_log(c, MODELLIX_LOG_INFO, "pacing %s %s by %lld ms: the rate limit is nearly used up", method_name(r),
+                   r->log_path, (long long)wait);
+            r->paced = 1;
+            return mx_timer_arm(&c->eng, &r->retry_timer, now + wait);
+        }
+        mx_pace_started(c, now);
+    }
+    r->paced = 0;
     CURL *h = pool_get(&c->eng);
     if (!h)
         return MODELLIX_ENOMEM;
@@ -303,7 +322,7 @@ static int start_attempt(mx_req *r)
     r->sink_rc = 0;
     r->errbuf[0] = '\0';
     r->request_id[0] = r->retry_after[0] = r->rl_reset[0] = '\0';
-    r->rl_remaining = -1;
+    r->rl_remaining = r->rl_limit = -1;
     mx_buf_reset(&r->resp);
 
     int64_t tmo = c->timeout_ms < left ? c->timeout_ms : left;
@@ -498,43 +517,47 @@ static void req_complete(mx_req *r, CURLcode cres)
     }
     if (cls == MX_CLASS_UNKNOWN && is_submit)
         r->unknown_seen = 1;
+    if (r->op != MODELLIX_OP_DOWNLOAD)
+        mx_pace_update(c, r->rl_remaining, r->rl_limit, r->rl_reset, r->retry_after, now);
 
     mx_log(c, MODELLIX_LOG_DEBUG, "%s %s -> %ld (attempt %d, %lld ms)", method_name(r), r->log_path, status,
            (int)r->attempt, (long long)(total_us / 1000));
 
-    if (rc == MODELLIX_OK || cls == MX_CLASS_REJECTED || cls == MX_CLASS_OK) {
+    if (rc == MODELLIX_OK || cls == MX_CLASS_OK) {
         finish(r, rc);
-        return;
-    }
-    if (now >= r->deadline_ms) {
-        finish(r, rc);
-        return;
-    }
-    if (is_submit && cls == MX_CLASS_UNKNOWN && !c->policy->resubmit_unknown) {
-        finish(r, MODELLIX_EOUTCOME_UNKNOWN);
         return;
     }
     modellix_attempt a = {
         .number = r->attempt,
         .op = r->op,
-        .fault = cls == MX_CLASS_NOT_SENT ? MODELLIX_FAULT_NOT_SENT
+        .fault = cls == MX_CLASS_NOT_SENT    ? MODELLIX_FAULT_NOT_SENT
                  : cls == MX_CLASS_THROTTLED ? MODELLIX_FAULT_THROTTLED
+                 : cls == MX_CLASS_REJECTED  ? MODELLIX_FAULT_REJECTED
                                              : MODELLIX_FAULT_UNKNOWN,
         .http_status = (int32_t)status,
         .was_sent = sent,
         .errcode = rc,
         .retry_after_ms = server_hint_ms(r),
         .elapsed_ms = now - r->start_ms,
-        .remaining_ms = r->deadline_ms - now,
+        .remaining_ms = r->deadline_ms > now ? r->deadline_ms - now : 0,
+        .default_delay_ms = -1,
     };
-    int64_t delay = mx_policy_decide(c->policy, &a, &c->rng);
-    if (delay < 0) {
-        finish(r, rc);
-        return;
+    int64_t delay = -1;
+    if (cls == MX_CLASS_REJECTED || now >= r->deadline_ms) {
+        /* refused for good, or no time left: stop */
+    } else if (is_submit && cls == MX_CLASS_UNKNOWN && !c->policy->resubmit_unknown) {
+        rc = a.errcode = MODELLIX_EOUTCOME_UNKNOWN; /* never re-sent without the policy's opt-in */
+    } else {
+        delay = mx_policy_decide(c->policy, &a, &c->rng);
+        if (delay >= r->deadline_ms - now) {
+            size_t l = strlen(r->msg);
+            mx_fmt(r->msg + l, sizeof r->msg - l, " (no time left for a retry)");
+            delay = -1;
+        }
     }
-    if (delay >= r->deadline_ms - now) {
-        size_t l = strlen(r->msg);
-        mx_fmt(r->msg + l, sizeof r->msg - l, " (no time left for a retry)");
+    if (c->on_attempt)
+        ((modellix_attempt_fn)c->on_attempt->fn)(&a, delay, c->on_attempt->user_data);
+    if (delay < 0) {
         finish(r, rc);
         return;
     }
@@ -544,10 +567,10 @@ static void req_complete(mx_req *r, CURLcode cres)
                "charged twice",
                method_name(r), r->log_path);
     mx_log(c, MODELLIX_LOG_INFO, "retrying %s %s in %lld ms (attempt %d: %s)", method_name(r), r->log_path,
-           (long long)delay, (int)r->attempt, status ? "HTTP status" : "transport failure");
-    if (status)
-        mx_log(c, MODELLIX_LOG_DEBUG, "attempt %d of %s %s ended with HTTP %ld", (int)r->attempt, method_name(r),
-               r->log_path, status);
+           (long long)delay, (int)r->attempt,
+           a.fault == MODELLIX_FAULT_NOT_SENT    ? "not sent"
+           : a.fault == MODELLIX_FAULT_THROTTLED ? "throttled"
+                                                 : "outcome unknown");
     if (mx_timer_arm(&c->eng, &r->retry_timer, now + delay) != MODELLIX_OK)
         finish(r, MODELLIX_ENOMEM);
 }
@@ -576,7 +599,8 @@ int mx_req_start(mx_req *r, int64_t deadline_ms)
     r->http_status = 0;
     int rc = start_attempt(r);
     if (rc != MODELLIX_OK) {
-        mx_fmt(r->msg, sizeof r->msg, "%s %s: %s", method_name(r), r->log_path, modellix_strerror(rc));
+        if (!r->msg[0])
+            mx_fmt(r->msg, sizeof r->msg, "%s %s: %s", method_name(r), r->log_path, modellix_strerror(rc));
         finish(r, rc);
     }
     return rc;

@@ -70,6 +70,7 @@ struct mx_req {
     size_t max_bytes; /* response cap */
     int64_t start_ms, deadline_ms;
     int32_t attempt;
+    int paced; /* the current attempt is waiting for the rate-limit window */
     int unknown_seen; /* an attempt whose outcome is unknown happened */
     int sink_rc;      /* set by a sink that refused data */
 
@@ -83,6 +84,7 @@ struct mx_req {
     char retry_after[65];
     char rl_reset[33];
     int64_t rl_remaining;
+    int64_t rl_limit;
     char errbuf[CURL_ERROR_SIZE];
 
     mx_timer retry_timer;

@@ -13,17 +13,22 @@
 #define MX_DEFAULT_ORIGIN "https://api.modellix.ai"
 #define MX_ERRMSG_MAX 512
 
-/* A callback registration shared by an options object and the clients made from it. */
-typedef struct mx_logreg {
+/* A callback registration (function, user_data, destroy function) shared by an options object and
+   the clients made from it; user_data is released once, with the last reference. `fn` is stored as
+   the generic function type and cast back to its real type at the call site. */
+typedef void (*mx_anyfn)(void);
+typedef struct mx_cb {
     atomic_int refs;
-    modellix_log_fn fn;
+    mx_anyfn fn;
     void *user_data;
     void (*user_data_free)(void *);
-} mx_logreg;
+} mx_cb;
 
-mx_logreg *mx_logreg_new(modellix_log_fn fn, void *ud, void (*ud_free)(void *));
-mx_logreg *mx_logreg_ref(mx_logreg *r);
-void mx_logreg_unref(mx_logreg *r);
+mx_cb *mx_cb_new(mx_anyfn fn, void *ud, void (*ud_free)(void *));
+mx_cb *mx_cb_ref(mx_cb *r);
+void mx_cb_unref(mx_cb *r);
+/* Replace *slot with a new registration of fn (NULL fn clears it). MODELLIX_OK or MODELLIX_ENOMEM. */
+int mx_cb_set(mx_cb **slot, mx_anyfn fn, void *ud, void (*ud_free)(void *));
 
 enum mx_policy_kind { MX_POLICY_DEFAULT = 0, MX_POLICY_SEED, MX_POLICY_NONE, MX_POLICY_CUSTOM };
 
@@ -56,11 +61,14 @@ struct modellix_options {
     int64_t call_timeout_ms;
     int32_t max_in_flight;
     modellix_retry_policy *policy; /* NULL = default */
-    mx_logreg *log;
+    mx_cb *log;
+    mx_cb *poll_schedule;
+    mx_cb *on_attempt;
     int32_t log_level;
     char *user_agent;
     int32_t submit_path;
     char *ca_file;
+    uint64_t random_seed; /* 0 = from the clock */
 };
 
 struct modellix_client {
@@ -76,8 +84,16 @@ struct modellix_client {
     int32_t submit_path;
     char *ca_file;
     modellix_retry_policy *policy;
-    mx_logreg *log;
+    mx_cb *log;
+    mx_cb *poll_schedule;
+    mx_cb *on_attempt;
     int32_t log_level;
+
+    /* what the server said of its rate limit, for pacing requests before it has to answer 429 */
+    int64_t rl_remaining; /* -1 unknown */
+    int64_t rl_limit;     /* -1 unknown */
+    int64_t rl_reset_ms;  /* monotonic time the window resets; 0 unknown */
+    int64_t rl_last_start_ms;
 
     mx_engine eng;
     mx_rng rng;
@@ -136,8 +152,19 @@ void mx_clear_error(modellix_client *c);
 int mx_global_acquire(void);
 void mx_global_release(void);
 
-/* The poll schedule: the delay before the next poll of a task of this age. */
+/* The default poll schedule: the delay before the next poll of a task of this age. */
 int64_t mx_poll_delay(int64_t age_ms, int32_t polls, mx_rng *rng);
+/* The client's schedule: a custom one if registered (bounded to 10 ms .. 1 h), else the default. */
+int64_t mx_client_poll_delay(modellix_client *c, int64_t age_ms, int32_t polls);
+
+/* Rate-limit pacing: how long an API request should wait before it starts (0 = now), given what
+   the server said in X-RateLimit-Remaining / -Limit / -Reset. */
+int64_t mx_pace_delay(modellix_client *c, int64_t now_ms);
+/* Record that an API request starts now (spends one of the remaining requests). */
+void mx_pace_started(modellix_client *c, int64_t now_ms);
+/* Update the pacing state from a response's headers (a Retry-After, when present, decides). */
+void mx_pace_update(modellix_client *c, int64_t remaining, int64_t limit, const char *reset,
+                    const char *retry_after, int64_t now_ms);
 
 /* Drive one started exchange to its end within its deadline; the result is in r->rc. */
 void mx_run_exchange(modellix_client *c, mx_req *r);

@@ -9,34 +9,6 @@
 #define DEFAULT_CALL_TIMEOUT_MS 120000
 #define MAX_TIMEOUT_MS 86400000
 
-mx_logreg *mx_logreg_new(modellix_log_fn fn, void *ud, void (*ud_free)(void *))
-{
-    mx_logreg *r = calloc(1, sizeof *r);
-    if (!r)
-        return NULL;
-    atomic_init(&r->refs, 1);
-    r->fn = fn;
-    r->user_data = ud;
-    r->user_data_free = ud_free;
-    return r;
-}
-
-mx_logreg *mx_logreg_ref(mx_logreg *r)
-{
-    if (r)
-        atomic_fetch_add(&r->refs, 1);
-    return r;
-}
-
-void mx_logreg_unref(mx_logreg *r)
-{
-    if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
-        return;
-    if (r->user_data_free)
-        r->user_data_free(r->user_data);
-    free(r);
-}
-
 int modellix_options_new(modellix_options **out)
 {
     if (!out)
@@ -74,7 +46,9 @@ void modellix_options_free(modellix_options *o)
     free(o->user_agent);
     free(o->ca_file);
     mx_policy_unref(o->policy);
-    mx_logreg_unref(o->log);
+    mx_cb_unref(o->log);
+    mx_cb_unref(o->poll_schedule);
+    mx_cb_unref(o->on_attempt);
     free(o);
 }
 
@@ -147,15 +121,7 @@ int modellix_options_set_log_callback(modellix_options *o, modellix_log_fn fn, v
 {
     if (!o)
         return MODELLIX_EINVAL;
-    mx_logreg *r = NULL;
-    if (fn) {
-        r = mx_logreg_new(fn, user_data, user_data_free);
-        if (!r)
-            return MODELLIX_ENOMEM;
-    }
-    mx_logreg_unref(o->log);
-    o->log = r;
-    return MODELLIX_OK;
+    return mx_cb_set(&o->log, (mx_anyfn)fn, user_data, user_data_free);
 }
 
 int modellix_options_set_log_level(modellix_options *o, int32_t level)
@@ -203,5 +169,29 @@ int modellix_options_set_ca_file(modellix_options *o, const char *path)
         return MODELLIX_ENOMEM;
     free(o->ca_file);
     o->ca_file = p;
+    return MODELLIX_OK;
+}
+
+int modellix_options_set_poll_schedule(modellix_options *o, modellix_poll_fn fn, void *user_data,
+                                       void (*user_data_free)(void *))
+{
+    if (!o)
+        return MODELLIX_EINVAL;
+    return mx_cb_set(&o->poll_schedule, (mx_anyfn)fn, user_data, user_data_free);
+}
+
+int modellix_options_set_attempt_callback(modellix_options *o, modellix_attempt_fn fn, void *user_data,
+                                          void (*user_data_free)(void *))
+{
+    if (!o)
+        return MODELLIX_EINVAL;
+    return mx_cb_set(&o->on_attempt, (mx_anyfn)fn, user_data, user_data_free);
+}
+
+int modellix_options_set_random_seed(modellix_options *o, uint64_t seed)
+{
+    if (!o)
+        return MODELLIX_EINVAL;
+    o->random_seed = seed;
     return MODELLIX_OK;
 }

@@ -25,3 +25,11 @@ int64_t mx_poll_delay(int64_t age_ms, int32_t polls, mx_rng *rng)
     int64_t span = d / 5; /* +-10 % */
     return d - span / 2 + mx_rng_upto(rng, span);
 }
+
+int64_t mx_client_poll_delay(modellix_client *c, int64_t age_ms, int32_t polls)
+{
+    if (!c->poll_schedule)
+        return mx_poll_delay(age_ms, polls, &c->rng);
+    int64_t d = ((modellix_poll_fn)c->poll_schedule->fn)(age_ms, polls, c->poll_schedule->user_data);
+    return d < 10 ? 10 : d > 3600000 ? 3600000 : d;
+}

@@ -142,7 +142,7 @@ int modellix_task_submit(modellix_task **out, modellix_client *c, const char *mo
     rc = r.rc;
     if (rc == MODELLIX_OK) {
         t->born_ms = mx_now_ms();
-        t->next_poll_ms = t->born_ms + mx_poll_delay(0, 0, &c->rng);
+        t->next_poll_ms = t->born_ms + mx_client_poll_delay(c, 0, 0);
         mx_log(c, MODELLIX_LOG_INFO, "submitted %s: task %s", path, t->id);
         *out = t;
     } else {

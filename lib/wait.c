@@ -30,7 +30,7 @@ static void schedule_next(modellix_task *t)
 {
     modellix_client *c = t->c;
     int64_t now = mx_now_ms();
-    t->next_poll_ms = now + mx_poll_delay(now - t->born_ms, t->polls, &c->rng);
+    t->next_poll_ms = now + mx_client_poll_delay(c, now - t->born_ms, t->polls);
     if (mx_timer_arm(&c->eng, &t->poll_timer, t->next_poll_ms) != MODELLIX_OK)
         mark_done(t, mx_fail(c, t, MODELLIX_ENOMEM, 0, NULL, "out of memory"));
 }

@@ -67,6 +67,20 @@ enum modellix_log_level {
  */
 typedef void (*modellix_log_fn)(int32_t level, const char *message, void *user_data);
 
+/**
+ * A custom poll schedule: how long to wait before the next status query of a running task.
+ * Called on the thread inside the libmodellix call.
+ *
+ * @param age_ms    milliseconds since the task was submitted (or attached).
+ * @param polls     status queries answered so far for this task.
+ * @param user_data the pointer given at registration.
+ * @return the delay in milliseconds; values are clamped to 10 ms .. 3 600 000 ms.
+ */
+typedef int64_t (*modellix_poll_fn)(int64_t age_ms, int32_t polls, void *user_data);
+
+/** Releases a callback's user_data; called exactly once when the registration ends. */
+typedef void (*modellix_destroy_fn)(void *user_data);
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Options                                                                                          */
 
@@ -158,7 +172,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_retry_policy(modellix_o
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_log_callback(modellix_options *o, modellix_log_fn fn,
                                                                      void *user_data,
-                                                                     void (*user_data_free)(void *));
+                                                                     modellix_destroy_fn user_data_free);
 
 /**
  * Set the most detailed level passed to the log sink. Default ::MODELLIX_LOG_INFO.
@@ -192,6 +206,25 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_submit_path(modellix_op
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_ca_file(modellix_options *o, const char *path);
+
+/**
+ * Replace the default poll schedule (30 % of the task's age, between 2 s and 10 s, +-10 % jitter) by
+ * @p fn. Registration and release of @p user_data work as for modellix_options_set_log_callback().
+ * fn NULL restores the default.
+ *
+ * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_poll_schedule(modellix_options *o, modellix_poll_fn fn,
+                                                                      void *user_data,
+                                                                      modellix_destroy_fn user_data_free);
+
+/**
+ * Seed the client's random source (retry and poll jitter), for reproducible tests. 0 (the default)
+ * seeds from the clock.
+ *
+ * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_random_seed(modellix_options *o, uint64_t seed);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Client                                                                                           */

@@ -38,7 +38,10 @@ enum modellix_operation {
 enum modellix_fault {
     MODELLIX_FAULT_NOT_SENT = 1,  /**< the request never reached the server: safe to send again */
     MODELLIX_FAULT_THROTTLED = 2, /**< HTTP 429: the server refused it, safe to send again later */
-    MODELLIX_FAULT_UNKNOWN = 3    /**< the request may have been processed */
+    MODELLIX_FAULT_UNKNOWN = 3,   /**< the request may have been processed */
+    MODELLIX_FAULT_REJECTED = 4   /**< refused for good (400 401 402 403 404 405 413 415 422, a wrong task
+                                       id, an oversized answer): never retried; seen only by an attempt
+                                       observer (modellix_options_set_attempt_callback()) */
 };
 
 /**
@@ -84,7 +87,8 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_retry_policy_new_none(modellix_retr
  *         @p user_data_free is not called.
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_retry_policy_new_custom(modellix_retry_policy **out, modellix_retry_fn fn,
-                                                                    void *user_data, void (*user_data_free)(void *));
+                                                                    void *user_data,
+                                                                    void (*user_data_free)(void *user_data));
 
 /**
  * Let unknown-outcome submissions (::MODELLIX_FAULT_UNKNOWN on ::MODELLIX_OP_SUBMIT) reach this
@@ -104,6 +108,26 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_retry_policy_set_max_attempts(model
 
 /** Release the caller's reference to a policy. NULL is ignored. */
 MODELLIX_API void modellix_retry_policy_free(modellix_retry_policy *p);
+
+/**
+ * An observer of failed attempts, called after the retry decision, before any wait: every retry is
+ * visible. Called on the thread inside the libmodellix call; it must not call into the same client.
+ *
+ * @param a         the failed attempt (borrowed, valid during the call).
+ * @param delay_ms  the delay chosen before the next attempt, or -1 if the exchange stops here.
+ * @param user_data the pointer given at registration.
+ */
+typedef void (*modellix_attempt_fn)(const modellix_attempt *a, int64_t delay_ms, void *user_data);
+
+/**
+ * Register an observer of failed attempts (see ::modellix_attempt_fn). Registration and release of
+ * @p user_data work as for modellix_options_set_log_callback(). fn NULL removes it.
+ *
+ * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_attempt_callback(modellix_options *o, modellix_attempt_fn fn,
+                                                                         void *user_data,
+                                                                         void (*user_data_free)(void *user_data));
 
 /* ---------------------------------------------------------------------------------------------- */
 /* The attempt record                                                                               */

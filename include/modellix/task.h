@@ -22,7 +22,7 @@
 MODELLIX_BEGIN_DECLS
 
 /** Task states, as returned by modellix_task_status(). */
-enum modellix_task_status {
+enum modellix_task_state {
     MODELLIX_TASK_UNKNOWN = 0,    /**< attached but not yet queried */
     MODELLIX_TASK_SUBMITTING = 1, /**< the submission has not been answered yet */
     MODELLIX_TASK_PENDING = 2,    /**< queued by the service */
@@ -135,7 +135,7 @@ MODELLIX_API const char *modellix_task_id(const modellix_task *t);
 /** The model slug given to modellix_task_submit(), or NULL for an attached task. */
 MODELLIX_API const char *modellix_task_model_slug(const modellix_task *t);
 
-/** The last known state: one of ::modellix_task_status. */
+/** The last known state: one of ::modellix_task_state. */
 MODELLIX_API int32_t modellix_task_status(const modellix_task *t);
 
 /** The status word exactly as the service sent it last (e.g. "processing"), or NULL before any. */
