@@ -36,9 +36,25 @@ if ! readelf -p .comment "$lib" | grep -q 'GCC: (Debian 12'; then
     echo "abi-baseline: report differences that come from the toolchain rather than from the code" >&2
 fi
 
+# The headers that define size_t and the <stdint.h> types count as public too (see abi-std-headers.sh),
+# for the compiler that built the library.
+cc_cmd=$(meson introspect "$build" --targets | python3 -c '
+import json, sys
+for target in json.load(sys.stdin):
+    if target["name"] == "modellix" and target["type"] == "shared library":
+        print(" ".join(target["target_sources"][0]["compiler"]))')
+[ -n "$cc_cmd" ] || { echo "abi-baseline: cannot find the compiler of libmodellix in $build" >&2; exit 1; }
+# shellcheck disable=SC2086 # the compiler command is a list of words
+std_headers=$("$root/scripts/abi-std-headers.sh" $cc_cmd)
+set --
+for h in $std_headers; do set -- "$@" --hf "$h"; done
+
+# --exported-interfaces-only: without it abidw 2.2 writes, for an exported function that another
+# translation unit of the library calls (modellix_strerror, modellix_options_new ...), only the caller's
+# declaration, unbound to the ELF symbol, and abidiff then misses changes to its parameters.
 # --no-corpus-path and --no-comp-dir-path keep the checkout and build paths out of the committed file.
-abidw --headers-dir "$root/include/modellix" --drop-private-types --no-corpus-path --no-comp-dir-path \
-      --out-file "$baseline.tmp" "$lib"
+abidw --exported-interfaces-only --headers-dir "$root/include/modellix" "$@" --drop-private-types \
+      --no-corpus-path --no-comp-dir-path --out-file "$baseline.tmp" "$lib"
 if [ -f "$baseline" ]; then
     echo "abi-baseline: changes against the previous baseline (added symbols included):"
     abidiff --drop-private-types "$baseline" "$baseline.tmp" || true

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/bin/sh
 # Staged-install check (c-style.md 3.11, step 5): install a build into a DESTDIR, compile
 # tests/abi/install_smoke.c against the staged tree with `pkg-config --cflags --libs modellix` only,
 # and run it (LD_LIBRARY_PATH on the staged libdir) against the standalone mock server. This proves the
@@ -22,6 +22,7 @@ command -v "$cc" >/dev/null || { echo "SKIP: C compiler $cc not found"; exit 77;
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/modellix-install.XXXXXX") || fail "mktemp"
 mock_pid=""
+# shellcheck disable=SC2317 # called through the trap
 cleanup() {
     if [ -n "$mock_pid" ]; then
         kill "$mock_pid" 2>/dev/null
@@ -33,20 +34,21 @@ trap cleanup EXIT
 
 # 1. Install into the stage.
 stage=$tmp/stage
-no_rebuild=()
+set --
 if [ "${MODELLIX_CHECK_INSTALL_NO_REBUILD:-0}" = 1 ]; then
-    no_rebuild=(--no-rebuild)
+    set -- --no-rebuild
 fi
-meson install -C "$build" --destdir "$stage" --quiet "${no_rebuild[@]}" >"$tmp/install.log" 2>&1 \
+meson install -C "$build" --destdir "$stage" --quiet "$@" >"$tmp/install.log" 2>&1 \
     || { cat "$tmp/install.log"; fail "meson install --destdir failed"; }
 
 # 2. Compile the smoke program from the staged .pc only (the sysroot prefixes its -I and -L paths).
 pc=$(find "$stage" -name modellix.pc -path '*/pkgconfig/*' | head -n 1)
 [ -n "$pc" ] || fail "no modellix.pc in the staged tree"
-export PKG_CONFIG_PATH=$(dirname "$pc")
-export PKG_CONFIG_SYSROOT_DIR=$stage
+PKG_CONFIG_PATH=$(dirname "$pc")
+PKG_CONFIG_SYSROOT_DIR=$stage
+export PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
 flags=$(pkg-config --cflags --libs modellix) || fail "pkg-config --cflags --libs modellix failed"
-libdir=$stage$(PKG_CONFIG_SYSROOT_DIR= pkg-config --variable=libdir modellix)
+libdir=$stage$(PKG_CONFIG_SYSROOT_DIR='' pkg-config --variable=libdir modellix)
 [ -e "$libdir/libmodellix.so.1" ] || fail "no libmodellix.so.1 in the staged libdir $libdir"
 # shellcheck disable=SC2086 # $flags is a list of compiler arguments
 "$cc" -std=c99 -Wall -Wextra -Wpedantic -Werror -o "$tmp/install_smoke" "$root/tests/abi/install_smoke.c" $flags \
@@ -60,7 +62,7 @@ mock=$build/tests/mock/modellix-mock
 "$mock" --port 0 --duration-ms 200 >"$tmp/mock.out" 2>"$tmp/mock.err" &
 mock_pid=$!
 url=""
-for _ in $(seq 1 100); do
+for _ in $(seq 1 100); do  # up to 5 s
     url=$(head -n 1 "$tmp/mock.out")
     [ -n "$url" ] && break
     kill -0 "$mock_pid" 2>/dev/null || break
