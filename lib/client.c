@@ -250,8 +250,7 @@ int modellix_client_cancel(modellix_client *c)
     if (!c)
         return MODELLIX_EINVAL;
     atomic_store(&c->cancel_requested, 1);
-    if (c->eng.multi)
-        curl_multi_wakeup(c->eng.multi);
+    mx_engine_wake(&c->eng);
     return MODELLIX_OK;
 }
 

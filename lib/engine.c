@@ -3,9 +3,13 @@
 
 #include "internal.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Timer heap (binary min-heap on (due, seq); seq keeps equal deadlines first-in first-out).        */
@@ -100,12 +104,57 @@ int mx_timer_arm(mx_engine *e, mx_timer *t, int64_t due)
 /* ---------------------------------------------------------------------------------------------- */
 /* Engine                                                                                           */
 
+/* curl tells which sockets to watch for what; they live in the engine's epoll set. */
+static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+    mx_engine *e = userp;
+    (void)easy;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(e->epfd, EPOLL_CTL_DEL, s, NULL);
+        curl_multi_assign(e->multi, s, NULL);
+        return 0;
+    }
+    struct epoll_event ev = {0};
+    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+    ev.data.fd = s;
+    if (socketp) {
+        epoll_ctl(e->epfd, EPOLL_CTL_MOD, s, &ev);
+    } else {
+        if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST)
+            epoll_ctl(e->epfd, EPOLL_CTL_MOD, s, &ev);
+        curl_multi_assign(e->multi, s, e); /* any non-NULL marks "registered" */
+    }
+    return 0;
+}
+
+/* curl's own timer (timeouts, connection steps): -1 deletes it. */
+static int on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    mx_engine *e = userp;
+    (void)multi;
+    e->curl_due = timeout_ms < 0 ? -1 : mx_now_ms() + timeout_ms;
+    return 0;
+}
+
 int mx_engine_init(mx_engine *e)
 {
     memset(e, 0, sizeof *e);
+    e->epfd = e->wakefd = -1;
+    e->curl_due = -1;
     e->multi = curl_multi_init();
-    if (!e->multi)
-        return MODELLIX_ENOMEM;
+    e->epfd = epoll_create1(EPOLL_CLOEXEC);
+    e->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (!e->multi || e->epfd < 0 || e->wakefd < 0)
+        return e->multi ? MODELLIX_EIO : MODELLIX_ENOMEM;
+    struct epoll_event ev = {0};
+    ev.events = EPOLLIN;
+    ev.data.fd = e->wakefd;
+    if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->wakefd, &ev) != 0)
+        return MODELLIX_EIO;
+    curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
+    curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
     /* Bound parallel connections per host: connections are reused, transfers beyond this queue. */
     curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
     curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, 32L);
@@ -120,7 +169,20 @@ void mx_engine_cleanup(mx_engine *e)
     free(e->heap);
     if (e->multi)
         curl_multi_cleanup(e->multi);
+    if (e->epfd >= 0)
+        close(e->epfd);
+    if (e->wakefd >= 0)
+        close(e->wakefd);
     memset(e, 0, sizeof *e);
+    e->epfd = e->wakefd = -1;
+}
+
+void mx_engine_wake(mx_engine *e)
+{
+    uint64_t one = 1;
+    if (e->wakefd >= 0 && write(e->wakefd, &one, sizeof one) < 0) {
+        /* the counter is saturated: the engine is already due to wake */
+    }
 }
 
 static CURL *pool_get(mx_engine *e)
@@ -150,48 +212,94 @@ static void pool_put(mx_engine *e, CURL *h)
 
 static void req_complete(mx_req *r, CURLcode cres);
 
+static void drain_completions(mx_engine *e)
+{
+    CURLMsg *m;
+    int q;
+    while ((m = curl_multi_info_read(e->multi, &q))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        mx_req *r = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+        if (r)
+            req_complete(r, m->data.result);
+    }
+}
+
+int64_t mx_engine_timeout(const mx_engine *e, int64_t now)
+{
+    int64_t due = e->curl_due;
+    if (e->nheap && (due < 0 || e->heap[0]->due < due))
+        due = e->heap[0]->due;
+    if (due < 0)
+        return -1;
+    return due > now ? due - now : 0;
+}
+
+void mx_engine_step(mx_engine *e, int wait_ms)
+{
+    struct epoll_event evs[64];
+    int n = epoll_wait(e->epfd, evs, 64, wait_ms);
+    int running = 0;
+    for (int i = 0; i < n; i++) {
+        int fd = evs[i].data.fd;
+        if (fd == e->wakefd) {
+            uint64_t v;
+            while (read(e->wakefd, &v, sizeof v) > 0) {
+            }
+            continue;
+        }
+        int flags = (evs[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) | (evs[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                    (evs[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+        curl_multi_socket_action(e->multi, fd, flags, &running);
+    }
+    int64_t now = mx_now_ms();
+    if (e->curl_due >= 0 && e->curl_due <= now) {
+        e->curl_due = -1;
+        curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+    drain_completions(e);
+    now = mx_now_ms();
+    while (e->nheap && e->heap[0]->due <= now) {
+        mx_timer *t = e->heap[0];
+        mx_timer_disarm(e, t);
+        t->fire(t);
+    }
+    /* a timer may have added transfers: let curl start them at once */
+    if (e->curl_due >= 0 && e->curl_due <= mx_now_ms()) {
+        e->curl_due = -1;
+        curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        drain_completions(e);
+    }
+}
+
 int mx_engine_run(modellix_client *c, int64_t deadline_ms, int (*done)(void *ctx), void *ctx)
 {
     mx_engine *e = &c->eng;
+    int wait = 0;
     for (;;) {
         if (done(ctx))
             return MODELLIX_OK;
         if (atomic_exchange(&c->cancel_requested, 0))
             return MODELLIX_ECANCELED;
         int64_t now = mx_now_ms();
-        while (e->nheap && e->heap[0]->due <= now) {
-            mx_timer *t = e->heap[0];
-            mx_timer_disarm(e, t);
-            t->fire(t);
-            if (done(ctx))
-                return MODELLIX_OK;
-        }
-        int still = 0;
-        curl_multi_perform(e->multi, &still);
-        CURLMsg *m;
-        int q;
-        while ((m = curl_multi_info_read(e->multi, &q))) {
-            if (m->msg != CURLMSG_DONE)
-                continue;
-            mx_req *r = NULL;
-            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
-            if (r)
-                req_complete(r, m->data.result);
-        }
-        if (done(ctx))
-            return MODELLIX_OK;
-        now = mx_now_ms();
         if (now >= deadline_ms)
             return MODELLIX_ETIMEOUT;
-        int64_t wait = deadline_ms - now;
-        if (e->nheap && e->heap[0]->due - now < wait)
-            wait = e->heap[0]->due - now;
-        if (wait < 0)
-            wait = 0;
-        if (wait > 1000)
-            wait = 1000;
-        if (wait > 0 || e->running)
-            curl_multi_poll(e->multi, NULL, 0, (int)wait, NULL);
+        mx_engine_step(e, wait);
+        if (done(ctx))
+            return MODELLIX_OK;
+        if (atomic_exchange(&c->cancel_requested, 0))
+            return MODELLIX_ECANCELED;
+        now = mx_now_ms();
+        int64_t w = deadline_ms - now;
+        int64_t t = mx_engine_timeout(e, now);
+        if (t >= 0 && t < w)
+            w = t;
+        if (w < 0)
+            w = 0;
+        if (w > 1000)
+            w = 1000;
+        wait = (int)w;
     }
 }
 

@@ -25,6 +25,9 @@ typedef struct mx_timer {
 
 typedef struct mx_engine {
     CURLM *multi;
+    int epfd;        /* epoll set of curl's sockets and wakefd: the backend descriptor */
+    int wakefd;      /* eventfd written by mx_engine_wake (cancellation from another thread) */
+    int64_t curl_due; /* when curl wants its timeout action; -1 none */
     CURL **pool; /* idle easy handles, reused so their connections and buffers are */
     size_t npool, cappool;
     mx_timer **heap;
@@ -41,6 +44,13 @@ int mx_timer_armed(const mx_timer *t);
 
 int mx_engine_init(mx_engine *e);
 void mx_engine_cleanup(mx_engine *e);
+
+/* Wake a blocked step (any thread). */
+void mx_engine_wake(mx_engine *e);
+/* Milliseconds until the engine has timed work (0 = now, -1 = none). */
+int64_t mx_engine_timeout(const mx_engine *e, int64_t now);
+/* Wait at most wait_ms for socket activity, then do all ready work: I/O, completions, timers. */
+void mx_engine_step(mx_engine *e, int wait_ms);
 
 /* Drive the client's engine until done(ctx) returns non-zero (MODELLIX_OK), the deadline passes
  * (MODELLIX_ETIMEOUT) or the client is cancelled (MODELLIX_ECANCELED). */
