@@ -171,6 +171,8 @@ int modellix_client_new(modellix_client **out, const modellix_options *opts)
     c->log = mx_cb_ref(opts->log);
     c->poll_schedule = mx_cb_ref(opts->poll_schedule);
     c->on_attempt = mx_cb_ref(opts->on_attempt);
+    c->on_task_done = mx_cb_ref(opts->on_task_done);
+    c->continue_on_unknown = opts->continue_on_unknown;
     c->log_level = opts->log_level;
     c->rl_remaining = c->rl_limit = -1;
     atomic_init(&c->cancel_requested, 0);
@@ -241,6 +243,7 @@ void modellix_client_free(modellix_client *c)
     mx_cb_unref(c->log);
     mx_cb_unref(c->poll_schedule);
     mx_cb_unref(c->on_attempt);
+    mx_cb_unref(c->on_task_done);
     free(c);
     mx_global_release();
 }

@@ -69,6 +69,8 @@ struct modellix_options {
     int32_t submit_path;
     char *ca_file;
     uint64_t random_seed; /* 0 = from the clock */
+    int continue_on_unknown;
+    mx_cb *on_task_done;
 };
 
 struct modellix_client {
@@ -99,6 +101,15 @@ struct modellix_client {
     mx_rng rng;
     atomic_int cancel_requested;
 
+    /* background tasks */
+    modellix_task *q_head, *q_tail; /* async submissions waiting for a slot */
+    modellix_task *active;          /* queued, sending or watched tasks */
+    size_t n_active;
+    int32_t running;                /* async submissions sent and not yet done */
+    int halted;                     /* an outcome-unknown submission stopped the queue */
+    int continue_on_unknown;
+    mx_cb *on_task_done;
+
     int32_t errcode;
     int32_t http_status;
     char errmsg[MX_ERRMSG_MAX];
@@ -123,11 +134,24 @@ struct modellix_task {
     int64_t next_poll_ms;
     int32_t polls;
 
-    /* state of a running wait */
-    mx_req poll;
+    /* background work: submission queue and watch (driven by steps and blocking calls) */
+    int32_t sub_state;   /* MODELLIX_SUBMIT_* */
+    char *body;          /* an async submission's body until it is sent */
+    size_t body_len;
+    char *sub_path;      /* its path, for the log */
+    mx_req *sub;         /* the async submission in flight */
+    mx_req *poll;        /* the background status query in flight */
     mx_timer poll_timer;
-    void *w_set; /* the wait it is part of */
-    int w_active, w_done, w_rc;
+    int watched;         /* polled in the background until done */
+    int done;            /* nothing more happens without a new call: terminal or failed for good */
+    int done_rc;         /* MODELLIX_OK, MODELLIX_ETASK_FAILED or the error that ended it */
+    int counted;         /* holds one of the client's max_in_flight slots */
+    modellix_task *q_next, *q_prev; /* submission queue */
+    modellix_task *a_next, *a_prev; /* the client's active tasks (queued, sending or watched) */
+
+    /* the blocking wait it is part of */
+    void *w_set;
+    int w_started; /* the wait started its watch (and stops it on return) */
 };
 
 /* Logging (redacted by construction: callers pass only method, path, status and numbers). */
@@ -169,8 +193,28 @@ void mx_pace_update(modellix_client *c, int64_t remaining, int64_t limit, const 
 /* Drive one started exchange to its end within its deadline; the result is in r->rc. */
 void mx_run_exchange(modellix_client *c, mx_req *r);
 
-/* Task internals shared by task.c, wait.c and download.c */
+/* Task internals shared by task.c, watch.c, queue.c, wait.c and download.c */
 void mx_task_apply(modellix_task *t, mx_task_info *info, mx_buf *body);
-int mx_task_poll_begin(modellix_task *t, int64_t deadline_ms, mx_finish_fn finish, void *ctx);
+modellix_task *mx_task_new(modellix_client *c);
+int mx_task_set_id(modellix_task *t, char *id);
+char *mx_join_url(const char *base, const char *path);
+/* Start a status query of t into r (initialised here); finish is called when it ends. */
+int mx_task_poll_start(modellix_task *t, mx_req *r, int64_t deadline_ms, mx_finish_fn finish);
+/* The accept callbacks of a submission and of a status query (ctx = the task). */
+int mx_submit_accept(mx_req *r, int *retryable, void *ctx);
+int mx_poll_accept(mx_req *r, int *retryable, void *ctx);
+
+/* watch.c: background polling */
+void mx_watch_start(modellix_task *t);
+void mx_watch_stop(modellix_task *t);
+/* The task is done (rc: OK, ETASK_FAILED or its error): release its slot, tell its wait and the
+   completion callback. */
+void mx_task_finish(modellix_task *t, int rc);
+void mx_active_add(modellix_task *t);
+void mx_active_remove(modellix_task *t);
+
+/* queue.c: async submissions */
+void mx_queue_pump(modellix_client *c);
+void mx_queue_remove(modellix_task *t);
 
 #endif

@@ -49,6 +49,7 @@ void modellix_options_free(modellix_options *o)
     mx_cb_unref(o->log);
     mx_cb_unref(o->poll_schedule);
     mx_cb_unref(o->on_attempt);
+    mx_cb_unref(o->on_task_done);
     free(o);
 }
 
@@ -194,4 +195,20 @@ int modellix_options_set_random_seed(modellix_options *o, uint64_t seed)
         return MODELLIX_EINVAL;
     o->random_seed = seed;
     return MODELLIX_OK;
+}
+
+int modellix_options_set_continue_on_unknown(modellix_options *o, int32_t yes)
+{
+    if (!o || (yes != 0 && yes != 1))
+        return MODELLIX_EINVAL;
+    o->continue_on_unknown = yes;
+    return MODELLIX_OK;
+}
+
+int modellix_options_set_task_callback(modellix_options *o, modellix_task_fn fn, void *user_data,
+                                       void (*user_data_free)(void *))
+{
+    if (!o)
+        return MODELLIX_EINVAL;
+    return mx_cb_set(&o->on_task_done, (mx_anyfn)fn, user_data, user_data_free);
 }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *join_url(const char *base, const char *path)
+char *mx_join_url(const char *base, const char *path)
 {
     size_t n = strlen(base) + strlen(path) + 1;
     char *u = malloc(n);
@@ -26,18 +26,19 @@ void mx_run_exchange(modellix_client *c, mx_req *r)
         mx_req_abort(r, rc);
 }
 
-static modellix_task *task_new(modellix_client *c)
+modellix_task *mx_task_new(modellix_client *c)
 {
     modellix_task *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
     t->c = c;
     t->born_ms = mx_now_ms();
+    t->sub_state = MODELLIX_SUBMIT_NONE;
     mx_timer_init(&t->poll_timer, NULL);
     return t;
 }
 
-static int task_set_id(modellix_task *t, char *id)
+int mx_task_set_id(modellix_task *t, char *id)
 {
     t->id = id;
     t->path = mx_path_task(id);
@@ -69,7 +70,7 @@ static void keep_request_id(modellix_task *t, const mx_req *r)
     t->request_id = rid ? mx_strdup(rid) : NULL;
 }
 
-static int submit_accept(mx_req *r, int *retryable, void *ctx)
+int mx_submit_accept(mx_req *r, int *retryable, void *ctx)
 {
     modellix_task *t = ctx;
     mx_task_info info;
@@ -80,7 +81,7 @@ static int submit_accept(mx_req *r, int *retryable, void *ctx)
         return MODELLIX_EOUTCOME_UNKNOWN;
     }
     char *id = mx_strdup(info.task_id);
-    if (!id || task_set_id(t, id) != MODELLIX_OK) {
+    if (!id || mx_task_set_id(t, id) != MODELLIX_OK) {
         free(id);
         t->id = NULL;
         mx_task_info_free(&info);
@@ -118,8 +119,8 @@ int modellix_task_submit(modellix_task **out, modellix_client *c, const char *mo
         return mx_fail(c, NULL, rc, 0, NULL, "%s",
                        rc == MODELLIX_ETOOLARGE ? "the request body is larger than 64 MiB" : err);
     }
-    modellix_task *t = task_new(c);
-    char *url = join_url(c->base_url, path);
+    modellix_task *t = mx_task_new(c);
+    char *url = mx_join_url(c->base_url, path);
     if (!t || !url || !(t->slug = mx_strdup_trimmed(model_slug))) {
         free(url);
         free(path);
@@ -135,12 +136,13 @@ int modellix_task_submit(modellix_task **out, modellix_client *c, const char *mo
     r.body_len = blen;
     r.send_auth = 1;
     r.hdrs = c->post_headers;
-    r.accept = submit_accept;
+    r.accept = mx_submit_accept;
     r.ctx = t;
     if (mx_req_start(&r, mx_add_ms(mx_now_ms(), c->call_timeout_ms)) == MODELLIX_OK)
         mx_run_exchange(c, &r);
     rc = r.rc;
     if (rc == MODELLIX_OK) {
+        t->sub_state = MODELLIX_SUBMIT_ACCEPTED;
         t->born_ms = mx_now_ms();
         t->next_poll_ms = t->born_ms + mx_client_poll_delay(c, 0, 0);
         mx_log(c, MODELLIX_LOG_INFO, "submitted %s: task %s", path, t->id);
@@ -166,12 +168,12 @@ int modellix_task_attach(modellix_task **out, modellix_client *c, const char *ta
     int rc = mx_validate_task_id(task_id, &id, err, sizeof err);
     if (rc != MODELLIX_OK)
         return mx_fail(c, NULL, rc, 0, NULL, "%s", rc == MODELLIX_EINVAL ? err : modellix_strerror(rc));
-    modellix_task *t = task_new(c);
+    modellix_task *t = mx_task_new(c);
     if (!t) {
         free(id);
         return mx_fail(c, NULL, MODELLIX_ENOMEM, 0, NULL, "out of memory");
     }
-    if (task_set_id(t, id) != MODELLIX_OK) {
+    if (mx_task_set_id(t, id) != MODELLIX_OK) {
         modellix_task_free(t);
         return mx_fail(c, NULL, MODELLIX_ENOMEM, 0, NULL, "out of memory");
     }
@@ -180,7 +182,7 @@ int modellix_task_attach(modellix_task **out, modellix_client *c, const char *ta
     return MODELLIX_OK;
 }
 
-static int poll_accept(mx_req *r, int *retryable, void *ctx)
+int mx_poll_accept(mx_req *r, int *retryable, void *ctx)
 {
     modellix_task *t = ctx;
     mx_task_info info;
@@ -201,25 +203,24 @@ static int poll_accept(mx_req *r, int *retryable, void *ctx)
     return MODELLIX_OK;
 }
 
-int mx_task_poll_begin(modellix_task *t, int64_t deadline_ms, mx_finish_fn finish, void *ctx)
+int mx_task_poll_start(modellix_task *t, mx_req *r, int64_t deadline_ms, mx_finish_fn finish)
 {
     modellix_client *c = t->c;
-    mx_req_cleanup(&t->poll);
-    char *url = join_url(c->base_url, t->path);
-    mx_req_init(&t->poll, c, MODELLIX_OP_POLL, url, t->path);
+    char *url = mx_join_url(c->base_url, t->path);
+    mx_req_init(r, c, MODELLIX_OP_POLL, url, t->path);
+    r->send_auth = 1;
+    r->accept = mx_poll_accept;
+    r->finish = finish;
+    r->ctx = t;
     if (!url) {
-        t->poll.finished = 1;
-        t->poll.rc = MODELLIX_ENOMEM;
-        mx_fmt(t->poll.msg, sizeof t->poll.msg, "out of memory");
+        r->finished = 1;
+        r->rc = MODELLIX_ENOMEM;
+        mx_fmt(r->msg, sizeof r->msg, "out of memory");
         if (finish)
-            finish(&t->poll, ctx);
+            finish(r, t);
         return MODELLIX_ENOMEM;
     }
-    t->poll.send_auth = 1;
-    t->poll.accept = poll_accept;
-    t->poll.finish = finish;
-    t->poll.ctx = ctx ? ctx : t;
-    return mx_req_start(&t->poll, deadline_ms);
+    return mx_req_start(r, deadline_ms);
 }
 
 int modellix_task_poll(modellix_task *t)
@@ -228,12 +229,20 @@ int modellix_task_poll(modellix_task *t)
         return MODELLIX_EINVAL;
     modellix_client *c = t->c;
     mx_clear_error(c);
-    if (mx_task_poll_begin(t, mx_add_ms(mx_now_ms(), c->call_timeout_ms), NULL, t) == MODELLIX_OK)
-        mx_run_exchange(c, &t->poll);
-    int rc = t->poll.rc;
+    if (t->watched || t->sub_state == MODELLIX_SUBMIT_QUEUED || t->sub_state == MODELLIX_SUBMIT_SENDING)
+        return mx_fail(c, t, MODELLIX_ESTATE, 0, NULL, "task %s is handled in the background (queued, being sent "
+                       "or watched): use modellix_client_step() or a wait", t->id ? t->id : "(not yet submitted)");
+    if (!t->id)
+        return mx_fail(c, t, MODELLIX_ESTATE, 0, NULL, "the task has no id: its submission was not accepted");
+    mx_req r;
+    if (mx_task_poll_start(t, &r, mx_add_ms(mx_now_ms(), c->call_timeout_ms), NULL) == MODELLIX_OK)
+        mx_run_exchange(c, &r);
+    int rc = r.rc;
     if (rc != MODELLIX_OK)
-        mx_fail_req(c, t, &t->poll);
-    mx_req_cleanup(&t->poll);
+        mx_fail_req(c, t, &r);
+    else if (t->done && t->done_rc != MODELLIX_OK && t->done_rc != MODELLIX_ETASK_FAILED)
+        t->done = 0; /* a successful poll clears an earlier polling failure */
+    mx_req_cleanup(&r);
     return rc;
 }
 
@@ -241,14 +250,28 @@ void modellix_task_free(modellix_task *t)
 {
     if (!t)
         return;
-    if (t->c) {
-        mx_timer_disarm(&t->c->eng, &t->poll_timer);
-        if (t->poll.c)
-            mx_req_cleanup(&t->poll);
+    modellix_client *c = t->c;
+    if (t->sub && !t->sub->finished)
+        mx_log(c, MODELLIX_LOG_WARN, "a task freed while its submission %s was in flight: its outcome is unknown",
+               t->sub_path ? t->sub_path : "");
+    mx_queue_remove(t);
+    mx_watch_stop(t);
+    if (t->sub) {
+        mx_req_cleanup(t->sub);
+        free(t->sub);
+        t->sub = NULL;
+    }
+    mx_active_remove(t);
+    if (t->counted) {
+        t->counted = 0;
+        c->running--;
+        mx_queue_pump(c);
     }
     free(t->id);
     free(t->slug);
     free(t->path);
+    free(t->body);
+    free(t->sub_path);
     mx_task_info_free(&t->info);
     free(t->json);
     free(t->errmsg);
@@ -262,6 +285,11 @@ void modellix_task_free(modellix_task *t)
 const char *modellix_task_id(const modellix_task *t) { return t ? t->id : NULL; }
 const char *modellix_task_model_slug(const modellix_task *t) { return t ? t->slug : NULL; }
 int32_t modellix_task_status(const modellix_task *t) { return t ? t->status : MODELLIX_TASK_UNKNOWN; }
+int32_t modellix_task_submit_state(const modellix_task *t) { return t ? t->sub_state : MODELLIX_SUBMIT_NONE; }
+int32_t modellix_task_done(const modellix_task *t)
+{
+    return t && (t->done || t->status == MODELLIX_TASK_SUCCESS || t->status == MODELLIX_TASK_FAILED);
+}
 const char *modellix_task_status_text(const modellix_task *t) { return t ? t->info.status_word : NULL; }
 int32_t modellix_task_errcode(const modellix_task *t) { return t ? t->errcode : MODELLIX_EINVAL; }
 const char *modellix_task_errmsg(const modellix_task *t) { return t && t->errmsg ? t->errmsg : ""; }

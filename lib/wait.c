@@ -1,66 +1,17 @@
-/* wait.c - waiting for one task, all of a set, or any of a set, on one shared schedule. */
+/* wait.c - blocking waits for one task, all of a set, or any of a set. A wait drives the client's
+ * engine (so all background work advances too) until its tasks are done or its deadline passes.
+ * Tasks it had to start watching are stopped again when it returns; tasks already in the background
+ * (queued, being submitted, watched) stay there. */
 #include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct waitset {
-    modellix_client *c;
-    modellix_task *const *tasks;
-    size_t n;
+    size_t done; /* first: watch.c counts finished tasks through it */
+    size_t active;
     int any;
-    size_t active, done;
-    int64_t deadline_ms;
 } waitset;
-
-/* Which poll failures a wait rides out: the next scheduled poll may well succeed. */
-static int transient(int rc)
-{
-    return rc == MODELLIX_ENETWORK || rc == MODELLIX_ERATELIMIT || rc == MODELLIX_ESERVER || rc == MODELLIX_ETIMEOUT;
-}
-
-static void mark_done(modellix_task *t, int rc)
-{
-    t->w_done = 1;
-    t->w_rc = rc;
-    ((waitset *)t->w_set)->done++;
-}
-
-static void schedule_next(modellix_task *t)
-{
-    modellix_client *c = t->c;
-    int64_t now = mx_now_ms();
-    t->next_poll_ms = now + mx_client_poll_delay(c, now - t->born_ms, t->polls);
-    if (mx_timer_arm(&c->eng, &t->poll_timer, t->next_poll_ms) != MODELLIX_OK)
-        mark_done(t, mx_fail(c, t, MODELLIX_ENOMEM, 0, NULL, "out of memory"));
-}
-
-static void poll_finished(mx_req *r, void *ctx)
-{
-    modellix_task *t = ctx;
-    modellix_client *c = t->c;
-    if (r->rc == MODELLIX_OK) {
-        if (t->status == MODELLIX_TASK_SUCCESS)
-            mark_done(t, MODELLIX_OK);
-        else if (t->status == MODELLIX_TASK_FAILED)
-            mark_done(t, MODELLIX_ETASK_FAILED);
-        else
-            schedule_next(t);
-        return;
-    }
-    if (transient(r->rc)) {
-        mx_log(c, MODELLIX_LOG_WARN, "%s; polling again later", r->msg);
-        schedule_next(t);
-        return;
-    }
-    mark_done(t, mx_fail_req(c, t, r));
-}
-
-static void poll_fire(mx_timer *tm)
-{
-    modellix_task *t = (modellix_task *)((char *)tm - offsetof(modellix_task, poll_timer));
-    mx_task_poll_begin(t, ((waitset *)t->w_set)->deadline_ms, poll_finished, t);
-}
 
 static int wait_done(void *ctx)
 {
@@ -73,67 +24,88 @@ static int is_terminal(const modellix_task *t)
     return t->status == MODELLIX_TASK_SUCCESS || t->status == MODELLIX_TASK_FAILED;
 }
 
-/* Run a wait over `tasks`; on return every exchange it started has ended. */
+/* A task that is done only because a poll failed may be waited for again: it is polled anew. */
+static int finished_for_good(const modellix_task *t)
+{
+    return is_terminal(t) || (t->done && (t->sub_state == MODELLIX_SUBMIT_REJECTED ||
+                                          t->sub_state == MODELLIX_SUBMIT_UNKNOWN ||
+                                          t->sub_state == MODELLIX_SUBMIT_SKIPPED));
+}
+
+static int check_set(modellix_client *c, modellix_task *const *tasks, size_t n, size_t *live)
+{
+    *live = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!tasks[i])
+            continue;
+        if (tasks[i]->c != c)
+            return mx_fail(c, NULL, MODELLIX_EINVAL, 0, NULL, "task %zu belongs to another client", i);
+        if (tasks[i]->w_set)
+            return mx_fail(c, NULL, MODELLIX_EINVAL, 0, NULL, "task %zu is listed twice", i);
+        (*live)++;
+    }
+    return MODELLIX_OK;
+}
+
+/* Run a wait over `tasks`; on return the tasks it started watching are stopped again. */
 static int run_wait(modellix_client *c, modellix_task *const *tasks, size_t n, int64_t timeout_ms, int any,
                     size_t *index_out)
 {
     if (!c || (!tasks && n) || timeout_ms <= 0)
         return MODELLIX_EINVAL;
     mx_clear_error(c);
-    size_t live = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!tasks[i])
-            continue;
-        if (tasks[i]->c != c)
-            return mx_fail(c, NULL, MODELLIX_EINVAL, 0, NULL, "task %zu belongs to another client", i);
-        live++;
-    }
+    size_t live;
+    int rc = check_set(c, tasks, n, &live);
+    if (rc != MODELLIX_OK)
+        return rc;
     if (any && !live)
         return mx_fail(c, NULL, MODELLIX_EINVAL, 0, NULL, "no task to wait for");
     if (any) {
         for (size_t i = 0; i < n; i++) {
-            if (tasks[i] && is_terminal(tasks[i])) {
-                if (index_out)
-                    *index_out = i;
+            if (tasks[i] && finished_for_good(tasks[i])) {
+                *index_out = i;
                 return MODELLIX_OK;
             }
         }
     }
-    waitset w = {c, tasks, n, any, 0, 0, mx_add_ms(mx_now_ms(), timeout_ms)};
-    int64_t now = mx_now_ms();
+    waitset w = {0, 0, any};
+    int64_t deadline = mx_add_ms(mx_now_ms(), timeout_ms);
     for (size_t i = 0; i < n; i++) {
         modellix_task *t = tasks[i];
-        if (!t || is_terminal(t))
+        if (!t || finished_for_good(t))
             continue;
-        t->w_active = 1;
         t->w_set = &w;
-        t->w_done = 0;
-        t->w_rc = MODELLIX_OK;
         w.active++;
-        t->poll_timer.fire = poll_fire;
-        if (mx_timer_arm(&c->eng, &t->poll_timer, t->next_poll_ms > now ? t->next_poll_ms : now) != MODELLIX_OK)
-            mark_done(t, mx_fail(c, t, MODELLIX_ENOMEM, 0, NULL, "out of memory"));
+        if (t->sub_state == MODELLIX_SUBMIT_QUEUED || t->sub_state == MODELLIX_SUBMIT_SENDING || t->watched)
+            continue; /* already in the background */
+        if (!t->id) {
+            mx_task_finish(t, mx_fail(c, t, MODELLIX_ESTATE, 0, NULL, "the task has no id"));
+            continue;
+        }
+        t->w_started = 1;
+        mx_watch_start(t);
     }
-    int rc = w.active ? mx_engine_run(c, w.deadline_ms, wait_done, &w) : MODELLIX_OK;
+    rc = w.active ? mx_engine_run(c, deadline, wait_done, &w) : MODELLIX_OK;
     size_t unfinished = 0, first = SIZE_MAX;
     int first_err = MODELLIX_OK;
     for (size_t i = 0; i < n; i++) {
         modellix_task *t = tasks[i];
-        if (!t || !t->w_active)
+        if (!t)
             continue;
-        mx_timer_disarm(&c->eng, &t->poll_timer);
-        if (!t->poll.finished && t->poll.c)
-            mx_req_abort(&t->poll, rc == MODELLIX_OK ? MODELLIX_ECANCELED : rc);
-        if (t->w_done) {
+        if (t->w_set && t->w_started && !t->done)
+            mx_watch_stop(t); /* the task keeps its id and last state */
+        t->w_started = 0;
+        if (!t->w_set && !finished_for_good(t))
+            continue;
+        t->w_set = NULL;
+        if (t->done || is_terminal(t)) {
             if (first == SIZE_MAX)
                 first = i;
-            if (first_err == MODELLIX_OK && t->w_rc != MODELLIX_OK && t->w_rc != MODELLIX_ETASK_FAILED)
-                first_err = t->w_rc;
+            if (first_err == MODELLIX_OK && t->done && t->done_rc != MODELLIX_OK && t->done_rc != MODELLIX_ETASK_FAILED)
+                first_err = t->done_rc;
         } else {
             unfinished++;
         }
-        t->w_active = 0;
-        t->w_set = NULL;
     }
     if (rc == MODELLIX_ETIMEOUT)
         return mx_fail(c, NULL, rc, 0, NULL, "timed out after %lld ms with %zu of %zu task(s) unfinished",
@@ -141,11 +113,14 @@ static int run_wait(modellix_client *c, modellix_task *const *tasks, size_t n, i
     if (rc == MODELLIX_ECANCELED)
         return mx_fail(c, NULL, rc, 0, NULL, "the wait was canceled with %zu task(s) unfinished", unfinished);
     if (any) {
-        if (index_out)
-            *index_out = first;
+        *index_out = first;
         return MODELLIX_OK;
     }
-    return first_err;
+    if (first_err != MODELLIX_OK) {
+        c->errcode = first_err;
+        return first_err;
+    }
+    return MODELLIX_OK;
 }
 
 int modellix_client_wait_all(modellix_client *c, modellix_task *const *tasks, size_t n, int64_t timeout_ms)

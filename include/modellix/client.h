@@ -226,6 +226,34 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_poll_schedule(modellix_
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_random_seed(modellix_options *o, uint64_t seed);
 
+/**
+ * Keep sending queued submissions (modellix_task_submit_async()) after one of them ends with an
+ * unknown outcome. Off by default, as in the official CLI's batch: after an unknown outcome the rest
+ * of the queue is skipped, so that a failing service does not get a batch charged twice over.
+ *
+ * @param yes 1 to continue, 0 to stop (default).
+ * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_continue_on_unknown(modellix_options *o, int32_t yes);
+
+/**
+ * A completion callback: called once each time a task becomes done (see modellix_task_done()):
+ * terminal, submission failed, or background polling failed for good. Called on the thread driving
+ * the client, from inside modellix_client_step() or a blocking call. It may read the task; it must
+ * not free it or call a function that drives the same client.
+ */
+typedef void (*modellix_task_fn)(modellix_task *t, void *user_data);
+
+/**
+ * Register a completion callback (see ::modellix_task_fn). Registration and release of
+ * @p user_data work as for modellix_options_set_log_callback(). fn NULL removes it.
+ *
+ * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_task_callback(modellix_options *o, modellix_task_fn fn,
+                                                                      void *user_data,
+                                                                      modellix_destroy_fn user_data_free);
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Client                                                                                           */
 

@@ -9,6 +9,7 @@
  * - modellix/retry.h    retry policies and the attempt record
  * - modellix/task.h     submit, attach, poll, wait (one and many), results
  * - modellix/download.h safe downloads of result files
+ * - modellix/loop.h     driving a client from an application's event loop
  *
  * Conventions: every fallible function returns MODELLIX_OK (0) or a negative MODELLIX_E* code;
  * out-parameters come first; inputs are copied before a call returns; borrowed strings live as long
@@ -31,5 +32,6 @@
 #include "retry.h"
 #include "task.h"
 #include "download.h"
+#include "loop.h"
 
 #endif /* MODELLIX_MODELLIX_H */

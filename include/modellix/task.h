@@ -60,6 +60,60 @@ enum modellix_task_state {
 MODELLIX_API MODELLIX_NODISCARD int modellix_task_submit(modellix_task **out, modellix_client *c,
                                                         const char *model_slug, const char *body_json);
 
+/** Where a task's submission stands, as returned by modellix_task_submit_state(). */
+enum modellix_submit_state {
+    MODELLIX_SUBMIT_NONE = 0,     /**< an attached task: submitted elsewhere */
+    MODELLIX_SUBMIT_QUEUED = 1,   /**< waiting for one of the client's max_in_flight slots */
+    MODELLIX_SUBMIT_SENDING = 2,  /**< sent, not answered yet */
+    MODELLIX_SUBMIT_ACCEPTED = 3, /**< the service created the task (it has an id) */
+    MODELLIX_SUBMIT_REJECTED = 4, /**< refused: no task was created (see modellix_task_errcode()) */
+    MODELLIX_SUBMIT_UNKNOWN = 5,  /**< sent, outcome unknown: a task may exist and be charged */
+    MODELLIX_SUBMIT_SKIPPED = 6   /**< never sent, because an earlier submission's outcome is unknown */
+};
+
+/**
+ * Queue a paid submission without waiting: it is sent when fewer than the client's max_in_flight
+ * (modellix_options_set_max_in_flight(), the team's concurrency limit, default 3) of its queued
+ * submissions are running, and once accepted the task is polled in the background until it is
+ * terminal, which frees its slot for the next one. Work happens while the application drives the
+ * client: modellix_client_step() from its own event loop, or any blocking call such as
+ * modellix_client_wait_all(). Submissions beyond the limit wait in the queue instead of drawing 429s.
+ *
+ * The money rules of modellix_task_submit() apply. In addition, after one submission ends with an
+ * unknown outcome no further queued submission is sent (they end ::MODELLIX_SUBMIT_SKIPPED with
+ * ::MODELLIX_ECANCELED), unless modellix_options_set_continue_on_unknown() says otherwise.
+ *
+ * @param[out] out   receives the task in state ::MODELLIX_TASK_SUBMITTING (submit state
+ *                   ::MODELLIX_SUBMIT_QUEUED); modellix_task_id() is NULL until it is accepted.
+ * @param model_slug as for modellix_task_submit() (copied).
+ * @param body_json  as for modellix_task_submit() (copied).
+ * @return ::MODELLIX_OK, ::MODELLIX_EINVAL (bad slug or body; nothing queued), ::MODELLIX_ETOOLARGE,
+ *         ::MODELLIX_ENOMEM. The submission's own result is reported on the task later
+ *         (modellix_task_submit_state(), modellix_task_errcode()).
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_task_submit_async(modellix_task **out, modellix_client *c,
+                                                              const char *model_slug, const char *body_json);
+
+/** Where the task's submission stands: one of ::modellix_submit_state. */
+MODELLIX_API int32_t modellix_task_submit_state(const modellix_task *t);
+
+/**
+ * Poll the task in the background, on the client's schedule, until it is terminal or a poll fails
+ * for good; the work happens in modellix_client_step() and in blocking calls on the client. Tasks
+ * queued with modellix_task_submit_async() are watched once accepted without this call. A watched
+ * task cannot be polled with modellix_task_poll().
+ *
+ * @return ::MODELLIX_OK (also if already watched or done), ::MODELLIX_EINVAL.
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_task_watch(modellix_task *t);
+
+/**
+ * 1 when nothing more will happen to the task without a new call: it is terminal, its submission
+ * failed (rejected, unknown or skipped), or a background poll failed for good (the error is in
+ * modellix_task_errcode()); else 0.
+ */
+MODELLIX_API int32_t modellix_task_done(const modellix_task *t);
+
 /**
  * Make a task object for a task submitted earlier (by this or another process), to poll, wait for and
  * download it. No network traffic: the state is ::MODELLIX_TASK_UNKNOWN until the first poll.
@@ -80,7 +134,8 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_task_attach(modellix_task **out, mo
  *         query failed: ::MODELLIX_EPROTOCOL (bad JSON, wrong shape, or the answer names another
  *         task), ::MODELLIX_ETOOLARGE (over 16 MiB), ::MODELLIX_ENOTFOUND, ::MODELLIX_EAUTH,
  *         ::MODELLIX_ERATELIMIT, ::MODELLIX_ESERVER, ::MODELLIX_ENETWORK, ::MODELLIX_ETIMEOUT,
- *         ::MODELLIX_ECANCELED... The task keeps its previous state on error; details are on the
+ *         ::MODELLIX_ECANCELED...; ::MODELLIX_ESTATE for a task that is queued, being submitted or
+ *         watched in the background. The task keeps its previous state on error; details are on the
  *         task (modellix_task_errmsg()) and on the client.
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_task_poll(modellix_task *t);
@@ -123,7 +178,11 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_client_wait_all(modellix_client *c,
 MODELLIX_API MODELLIX_NODISCARD int modellix_client_wait_any(modellix_client *c, modellix_task *const *tasks,
                                                             size_t n, int64_t timeout_ms, size_t *index_out);
 
-/** Free a task (its strings become invalid). The task on the service is not affected. NULL is ignored. */
+/**
+ * Free a task (its strings become invalid). The task on the service is not affected. A queued
+ * submission is dropped unsent; one that is being sent is abandoned (its outcome is unknown, and is
+ * logged as such). NULL is ignored.
+ */
 MODELLIX_API void modellix_task_free(modellix_task *t);
 
 /* ---------------------------------------------------------------------------------------------- */

@@ -1,0 +1,26 @@
+/* loop.c - the event-loop face of a client: one non-blocking step, a descriptor and a timeout. */
+#include "internal.h"
+
+int modellix_client_step(modellix_client *c, size_t *active_out)
+{
+    if (active_out)
+        *active_out = 0;
+    if (!c)
+        return MODELLIX_EINVAL;
+    mx_engine_step(&c->eng, 0);
+    if (active_out)
+        *active_out = c->n_active;
+    return MODELLIX_OK;
+}
+
+int32_t modellix_client_backend_fd(const modellix_client *c)
+{
+    return c ? c->eng.epfd : -1;
+}
+
+int64_t modellix_client_backend_timeout(const modellix_client *c)
+{
+    if (!c)
+        return -1;
+    return mx_engine_timeout(&c->eng, mx_now_ms());
+}

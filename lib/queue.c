@@ -1,0 +1,166 @@
+/* queue.c - asynchronous submissions, sent in order while fewer than max_in_flight are running.
+ *
+ * A slot is taken when a submission is sent and released when the task is done (terminal, or its
+ * submission failed): the team's concurrency limit is respected by the client itself, so queued
+ * submissions wait here instead of drawing 429s. After an unknown outcome the rest of the queue is
+ * skipped unless the client was told to continue. */
+#include "internal.h"
+#include "validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void queue_push(modellix_task *t)
+{
+    modellix_client *c = t->c;
+    t->q_next = NULL;
+    t->q_prev = c->q_tail;
+    if (c->q_tail)
+        c->q_tail->q_next = t;
+    else
+        c->q_head = t;
+    c->q_tail = t;
+}
+
+void mx_queue_remove(modellix_task *t)
+{
+    modellix_client *c = t->c;
+    if (!t->q_prev && c->q_head != t)
+        return;
+    if (t->q_prev)
+        t->q_prev->q_next = t->q_next;
+    else
+        c->q_head = t->q_next;
+    if (t->q_next)
+        t->q_next->q_prev = t->q_prev;
+    else
+        c->q_tail = t->q_prev;
+    t->q_next = t->q_prev = NULL;
+}
+
+static void skip_rest(modellix_client *c)
+{
+    while (c->q_head) {
+        modellix_task *t = c->q_head;
+        mx_queue_remove(t);
+        t->sub_state = MODELLIX_SUBMIT_SKIPPED;
+        t->status = MODELLIX_TASK_UNKNOWN;
+        free(t->body);
+        t->body = NULL;
+        mx_task_finish(t, mx_fail(c, t, MODELLIX_ECANCELED, 0, NULL,
+                                  "%s: not sent, because an earlier submission's outcome is unknown",
+                                  t->sub_path));
+    }
+}
+
+/* Called when the submission ends; the exchange is released here, its last use. */
+static void submitted(mx_req *r, void *ctx)
+{
+    modellix_task *t = ctx;
+    modellix_client *c = t->c;
+    free(t->body);
+    t->body = NULL;
+    int rc = r->rc == MODELLIX_OK ? MODELLIX_OK : mx_fail_req(c, t, r);
+    mx_req_cleanup(r);
+    free(r);
+    t->sub = NULL;
+    if (rc == MODELLIX_OK) {
+        t->sub_state = MODELLIX_SUBMIT_ACCEPTED;
+        t->born_ms = mx_now_ms();
+        t->next_poll_ms = t->born_ms + mx_client_poll_delay(c, 0, 0);
+        mx_log(c, MODELLIX_LOG_INFO, "submitted %s: task %s", t->sub_path, t->id);
+        mx_watch_start(t); /* keeps its slot until it is done */
+        return;
+    }
+    int unknown = rc == MODELLIX_EOUTCOME_UNKNOWN;
+    t->sub_state = unknown ? MODELLIX_SUBMIT_UNKNOWN : MODELLIX_SUBMIT_REJECTED;
+    t->status = MODELLIX_TASK_UNKNOWN;
+    if (unknown && !c->continue_on_unknown)
+        c->halted = 1;
+    mx_task_finish(t, rc);
+    if (c->halted)
+        skip_rest(c);
+}
+
+static void send_one(modellix_task *t)
+{
+    modellix_client *c = t->c;
+    char *url = mx_join_url(c->base_url, t->sub_path);
+    mx_req *r = calloc(1, sizeof *r);
+    if (!url || !r) {
+        free(url);
+        free(r);
+        t->sub_state = MODELLIX_SUBMIT_REJECTED;
+        mx_task_finish(t, mx_fail(c, t, MODELLIX_ENOMEM, 0, NULL, "out of memory; the submission was not sent"));
+        return;
+    }
+    t->sub = r;
+    mx_req_init(r, c, MODELLIX_OP_SUBMIT, url, t->sub_path);
+    r->is_post = 1;
+    r->body = t->body;
+    r->body_len = t->body_len;
+    r->send_auth = 1;
+    r->hdrs = c->post_headers;
+    r->accept = mx_submit_accept;
+    r->finish = submitted;
+    r->ctx = t;
+    t->sub_state = MODELLIX_SUBMIT_SENDING;
+    t->counted = 1;
+    c->running++;
+    mx_req_start(r, mx_add_ms(mx_now_ms(), c->call_timeout_ms));
+}
+
+void mx_queue_pump(modellix_client *c)
+{
+    if (c->halted) {
+        skip_rest(c);
+        return;
+    }
+    while (c->q_head && c->running < c->max_in_flight) {
+        modellix_task *t = c->q_head;
+        mx_queue_remove(t);
+        send_one(t);
+    }
+}
+
+int modellix_task_submit_async(modellix_task **out, modellix_client *c, const char *model_slug, const char *body_json)
+{
+    if (!out)
+        return MODELLIX_EINVAL;
+    *out = NULL;
+    if (!c)
+        return MODELLIX_EINVAL;
+    mx_clear_error(c);
+    char err[200], *type, *provider, *model;
+    int rc = mx_validate_slug(model_slug, &type, &provider, &model, err, sizeof err);
+    if (rc != MODELLIX_OK)
+        return mx_fail(c, NULL, rc, 0, NULL, "%s", rc == MODELLIX_EINVAL ? err : modellix_strerror(rc));
+    char *path = mx_path_submit(type, provider, model, c->submit_path == MODELLIX_SUBMIT_PATH_ASYNC);
+    free(type);
+    free(provider);
+    free(model);
+    size_t blen = body_json ? strlen(body_json) : 0;
+    rc = path ? mx_validate_body(body_json, blen, err, sizeof err) : MODELLIX_ENOMEM;
+    if (rc != MODELLIX_OK) {
+        free(path);
+        return mx_fail(c, NULL, rc, 0, NULL, "%s",
+                       rc == MODELLIX_EINVAL ? err
+                       : rc == MODELLIX_ETOOLARGE ? "the request body is larger than 64 MiB"
+                                                 : modellix_strerror(rc));
+    }
+    modellix_task *t = mx_task_new(c);
+    if (!t || !(t->slug = mx_strdup_trimmed(model_slug)) || !(t->body = mx_strndup(body_json, blen))) {
+        free(path);
+        modellix_task_free(t);
+        return mx_fail(c, NULL, MODELLIX_ENOMEM, 0, NULL, "out of memory");
+    }
+    t->body_len = blen;
+    t->sub_path = path;
+    t->sub_state = MODELLIX_SUBMIT_QUEUED;
+    t->status = MODELLIX_TASK_SUBMITTING;
+    mx_active_add(t);
+    queue_push(t);
+    mx_queue_pump(c);
+    *out = t;
+    return MODELLIX_OK;
+}
