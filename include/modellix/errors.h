@@ -38,7 +38,7 @@ enum modellix_result {
     MODELLIX_EUNSAFE = -18,         /**< a download refused by the safety rules (plain HTTP, private
                                          address, too many redirects, credentials in the URL) */
     MODELLIX_EEXIST = -19,          /**< the download target exists and overwriting was not asked for */
-    MODELLIX_EIO = -20,             /**< a local file could not be created, written or renamed */
+    MODELLIX_EIO = -20,             /**< a local file could not be created, read, written or renamed */
     MODELLIX_ESTATE = -21,          /**< the object is not in a state that allows the call (for example,
                                          downloading from a task that has not succeeded) */
     MODELLIX_EINIT = -22            /**< global initialisation failed (libcurl could not start) */

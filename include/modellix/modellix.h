@@ -10,6 +10,8 @@
  * - modellix/task.h     submit, attach, poll, wait (one and many), results
  * - modellix/download.h safe downloads of result files
  * - modellix/loop.h     driving a client from an application's event loop
+ * - modellix/account.h  key validation, team balance and the model catalogue
+ * - modellix/media.h    input media (images, video, audio) as data: URIs
  *
  * Conventions: every fallible function returns MODELLIX_OK (0) or a negative MODELLIX_E* code;
  * out-parameters come first; inputs are copied before a call returns; borrowed strings live as long
@@ -33,5 +35,7 @@
 #include "task.h"
 #include "download.h"
 #include "loop.h"
+#include "account.h"
+#include "media.h"
 
 #endif /* MODELLIX_MODELLIX_H */
