@@ -125,6 +125,17 @@ char *mx_safe_filename(const char *url, size_t index)
         memmove(b.data + stem, b.data + b.len - ext, ext);
         b.len = stem + ext;
         b.data[b.len] = '\0';
+        /* the cut may leave a trailing dot or space (an extension too long to keep): strip again */
+        while (b.len && (b.data[b.len - 1] == '.' || b.data[b.len - 1] == ' '))
+            b.data[--b.len] = '\0';
+        if (!b.len) {
+            char tmp[48];
+            mx_fmt(tmp, sizeof tmp, "resource-%zu", index + 1);
+            if (mx_buf_append(&b, tmp, strlen(tmp))) {
+                mx_buf_free(&b);
+                return NULL;
+            }
+        }
     }
     return mx_buf_take(&b);
 }

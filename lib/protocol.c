@@ -111,23 +111,26 @@ static char *dup_safe_string(const json_t *v, size_t max)
     return mx_strndup(s, n);
 }
 
-/* Copy text for a message: drop control characters, cap at max bytes (on a UTF-8 boundary). */
+/* Copy text for a message: control, bidirectional-override and invalid UTF-8 characters become
+   spaces; at most max bytes, cut only between whole characters. */
 static char *sanitize_message(const char *s, size_t n, size_t max)
 {
     mx_buf b = {0};
-    for (size_t i = 0; i < n && b.len < max; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7F)
-            c = ' ';
-        if (b.len + 1 == max && (c & 0xC0) == 0xC0)
-            break; /* do not start a multi-byte sequence we cannot finish */
-        if (mx_buf_append(&b, &c, 1)) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t l = mx_utf8_next(p + i, n - i, &cp);
+        int bad = !l || mx_unsafe_codepoint(cp);
+        size_t out = bad ? 1 : l;
+        if (b.len + out > max)
+            break;
+        if (mx_buf_append(&b, bad ? " " : (const char *)p + i, out)) {
             mx_buf_free(&b);
             return NULL;
         }
+        i += l ? l : 1;
     }
-    while (b.len && (((unsigned char)b.data[b.len - 1] & 0xC0) == 0xC0))
-        b.data[--b.len] = '\0'; /* a dangling lead byte */
     if (!b.len) {
         mx_buf_free(&b);
         return NULL;

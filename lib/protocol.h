@@ -52,8 +52,8 @@ void mx_task_info_free(mx_task_info *ti);
 int mx_parse_task_response(const char *body, size_t len, const char *expected_id, mx_task_info *out,
                            int *mismatch, char *err, size_t errcap);
 
-/* The "message" of an error envelope, sanitised (control characters dropped, at most 300 bytes),
- * or NULL. */
+/* The "message" of an error envelope, sanitised (control, bidirectional-override and invalid UTF-8
+ * characters become spaces; at most 300 bytes, whole characters), or NULL. */
 char *mx_parse_error_message(const char *body, size_t len);
 
 /* Retry-After: delta-seconds or an HTTP date, in ms from now (now_unix: current wall-clock seconds).

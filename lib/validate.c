@@ -4,6 +4,7 @@
 #include "json_limits.h"
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <modellix/errors.h>
@@ -104,12 +105,34 @@ static int host_is_loopback(const char *host)
         return 0;
     if (mx_ascii_casecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0)
         return 1;
-    /* 127.0.0.0/8 in dotted-quad form (curl normalises numeric hosts). */
-    unsigned a, b, c, d;
-    char tail;
-    if (sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 && b < 256 && c < 256 && d < 256)
-        return 1;
-    return 0;
+    /* 127.0.0.0/8, strictly as a dotted quad: "4294967423.0.0.1" or signed octets are DNS names */
+    unsigned char a[4];
+    return inet_pton(AF_INET, host, a) == 1 && a[0] == 127;
+}
+
+/* A host name of ASCII letters, digits, '-', '.' and '_', or a bracketed IPv6 literal. Percent
+   escapes (which curl decodes) and anything else are refused, so the host validated is the host used. */
+static int host_chars_ok(const char *h)
+{
+    size_t n = strlen(h);
+    if (!n || n > 253 + 2)
+        return 0;
+    if (h[0] == '[')
+        return n > 2 && h[n - 1] == ']' && strspn(h + 1, "0123456789abcdefABCDEF:.") == n - 2;
+    return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") == n;
+}
+
+/* The origin we built must name the same host when curl parses it again (numeric forms such as
+   "66633" are re-read as IPv4 addresses). */
+static int same_host_on_reparse(const char *origin, const char *host)
+{
+    CURLU *u = curl_url();
+    char *h = NULL;
+    int same = u && curl_url_set(u, CURLUPART_URL, origin, 0) == CURLUE_OK &&
+               curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK && mx_ascii_casecmp(h, host) == 0;
+    curl_free(h);
+    curl_url_cleanup(u);
+    return same;
 }
 
 int mx_url_is_loopback(const char *url)
@@ -156,6 +179,8 @@ int mx_validate_base_url(const char *url, char **out, char *err, size_t errcap)
     curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0);
     if (!scheme || !host || !*host) {
         rc = fail(err, errcap, "invalid Modellix API base URL");
+    } else if (!host_chars_ok(host)) {
+        rc = fail(err, errcap, "the Modellix API base URL's host name has unsupported characters");
     } else if (strcmp(scheme, "https") != 0 && !(strcmp(scheme, "http") == 0 && host_is_loopback(host))) {
         rc = fail(err, errcap, "the Modellix API base URL must use https (http only for localhost, 127.0.0.1 or [::1])");
     } else if (user || pass) {
@@ -176,7 +201,12 @@ int mx_validate_base_url(const char *url, char **out, char *err, size_t errcap)
                 mx_fmt(o, cap, "%s://%s", scheme, host);
             else
                 mx_fmt(o, cap, "%s://%s:%s", scheme, host, port);
-            *out = o;
+            if (!same_host_on_reparse(o, host)) {
+                free(o);
+                rc = fail(err, errcap, "invalid Modellix API base URL (its host does not survive normalisation)");
+            } else {
+                *out = o;
+            }
         }
     }
 done:

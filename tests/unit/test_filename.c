@@ -66,6 +66,31 @@ static void test_long_names(void **state)
     free(name);
 }
 
+static void test_cut_never_ends_in_dot_or_space(void **state)
+{
+    (void)state;
+    /* found by fuzzing: an extension too long to keep used to leave "aaa...a." after the cut */
+    for (int k = 0; k < 2; k++) {
+        char url[512] = "https://cdn.example.com/";
+        size_t n = strlen(url);
+        for (int i = 0; i < 159; i++)
+            url[n++] = 'a';
+        url[n++] = k ? ' ' : '.';
+        if (k) {
+            memcpy(url + n - 1, "%20", 3);
+            n += 2;
+        }
+        for (int i = 0; i < 21; i++)
+            url[n++] = 'b';
+        url[n] = '\0';
+        char *name = mx_safe_filename(url, 0);
+        size_t len = strlen(name);
+        assert_true(len > 0 && len <= MX_FILENAME_MAX_BYTES);
+        assert_true(name[len - 1] != '.' && name[len - 1] != ' ');
+        free(name);
+    }
+}
+
 static int blocked4(const char *ip)
 {
     struct sockaddr_in a = {0};
@@ -128,6 +153,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_long_names),
+        cmocka_unit_test(test_cut_never_ends_in_dot_or_space),
         cmocka_unit_test(test_addresses),
         cmocka_unit_test(test_url_rules),
     };

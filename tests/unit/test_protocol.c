@@ -181,6 +181,20 @@ static void test_error_message(void **state)
     assert_non_null(m);
     assert_true(strlen(m) <= 300);
     free(m);
+    /* found by fuzzing: a 3-byte character straddling the limit is dropped whole, never cut */
+    char euro[400];
+    size_t k = (size_t)snprintf(euro, sizeof euro, "{\"message\":\"");
+    for (int i = 0; i < 298; i++)
+        euro[k++] = 'a';
+    k += (size_t)snprintf(euro + k, sizeof euro - k, "\u20ac\"}");
+    m = mx_parse_error_message(euro, k);
+    assert_int_equal(strlen(m), 298);
+    free(m);
+    /* controls and bidirectional overrides become spaces */
+    const char *ctl = "{\"message\":\"a\\u0007b\\u202ec\"}";
+    m = mx_parse_error_message(ctl, strlen(ctl));
+    assert_string_equal(m, "a b c");
+    free(m);
 }
 
 static void test_headers(void **state)

@@ -71,6 +71,13 @@ static void test_base_url(void **state)
     expect_origin("not a url", NULL);
     expect_origin("", NULL);
     expect_origin("https://api.modellix.ai\r\nHost: evil", NULL);
+    /* found by fuzzing: percent escapes in the host, numeric hosts that change meaning, and
+       out-of-range "IPv4" names that must not count as loopback */
+    expect_origin("https://a%ff", NULL);
+    expect_origin("https://666%333", NULL);
+    expect_origin("http://4294967423.0.0.1", NULL);
+    expect_origin("http://127.0.0.-4294967295", NULL);
+    expect_origin("http://127.1.2.3:9", "http://127.1.2.3:9");
 }
 
 static void expect_slug(const char *in, const char *type, const char *prov, const char *model)
