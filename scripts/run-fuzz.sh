@@ -3,12 +3,12 @@
 #
 #   scripts/run-fuzz.sh [-j JOBS] BUILD_DIR [SECONDS] [HARNESS...]
 #
-# BUILD_DIR is configured if needed (CC=clang, -Dfuzz=true, ASan+UBSan) and the fuzz_* targets are
-# built. Each harness (default: all of them) then runs for SECONDS (default 60) over a writable copy
-# of fuzz/corpus/<h> and fuzz/regressions/<h> in BUILD_DIR/fuzz-work/<h>/corpus; nothing is written
-# into the source tree. Crash inputs land in BUILD_DIR/fuzz-work/<h>/artifacts/. JOBS harnesses run at
-# once (default 1). Prints the executions, exec/s and coverage of each harness; exits 1 on any crash,
-# sanitizer report, timeout or out-of-memory, 2 on a usage or build error.
+# BUILD_DIR is configured if needed (CC=clang CXX=clang++, -Dfuzz=true, ASan+UBSan) and the fuzz_*
+# targets are built. Each harness (default: all of them) then runs for SECONDS (default 60) over a
+# writable copy of fuzz/corpus/<h> and fuzz/regressions/<h> in BUILD_DIR/fuzz-work/<h>/corpus; nothing
+# is written into the source tree. Crash inputs land in BUILD_DIR/fuzz-work/<h>/artifacts/. JOBS
+# harnesses run at once (default 1). Prints the executions, exec/s and coverage of each harness;
+# exits 1 on any crash, sanitizer report, timeout or out-of-memory, 2 on a usage or build error.
 set -euo pipefail
 
 usage() {
@@ -40,7 +40,7 @@ done
 
 # Configure and build.
 if [ ! -f "$build/build.ninja" ]; then
-    CC=clang meson setup "$build" "$src" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+    CC=clang CXX=clang++ meson setup "$build" "$src" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
         -Dexamples=false >&2 || exit 2
 else
     meson configure "$build" -Dfuzz=true >&2 || exit 2
