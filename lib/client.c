@@ -172,6 +172,10 @@ int modellix_client_new(modellix_client **out, const modellix_options *opts)
     c->poll_schedule = mx_cb_ref(opts->poll_schedule);
     c->on_attempt = mx_cb_ref(opts->on_attempt);
     c->on_task_done = mx_cb_ref(opts->on_task_done);
+    c->on_progress = mx_cb_ref(opts->on_progress);
+    c->dl_max_file = opts->dl_max_file;
+    c->dl_max_task = opts->dl_max_task;
+    c->dl_timeout_ms = opts->dl_timeout_ms;
     c->continue_on_unknown = opts->continue_on_unknown;
     c->log_level = opts->log_level;
     c->rl_remaining = c->rl_limit = -1;
@@ -244,6 +248,7 @@ void modellix_client_free(modellix_client *c)
     mx_cb_unref(c->poll_schedule);
     mx_cb_unref(c->on_attempt);
     mx_cb_unref(c->on_task_done);
+    mx_cb_unref(c->on_progress);
     free(c);
     mx_global_release();
 }

@@ -13,11 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MX_DOWNLOAD_MAX_BYTES ((uint64_t)1 << 30)
 #define MX_DOWNLOAD_MAX_REDIRECTS 5
 
 typedef struct dl {
     modellix_client *c;
+    modellix_task *t;
+    size_t index;
+    int32_t host_status; /* the file host's last HTTP status, when the fetch failed */
     uint32_t flags;
     int fd;       /* -1: to memory */
     mx_buf mem;
@@ -57,6 +59,21 @@ static size_t dl_sink(const char *p, size_t n, void *ctx)
     return n;
 }
 
+static int dl_progress(void *ctx, curl_off_t total, curl_off_t now, curl_off_t ut, curl_off_t un)
+{
+    dl *d = ctx;
+    (void)ut;
+    (void)un;
+    modellix_client *c = d->c;
+    if (((modellix_progress_fn)c->on_progress->fn)(d->t, d->index, (int64_t)now, total > 0 ? (int64_t)total : -1,
+                                                    c->on_progress->user_data) != 0) {
+        d->r->sink_rc = MODELLIX_EUSER;
+        mx_fmt(d->r->msg, sizeof d->r->msg, "GET %s: stopped by the progress callback", d->r->log_path);
+        return 1;
+    }
+    return 0;
+}
+
 /* Every connection a download opens is checked here, after DNS and before any packet is sent. */
 static curl_socket_t dl_open(void *ctx, curlsocktype purpose, struct curl_sockaddr *a)
 {
@@ -88,6 +105,11 @@ static int dl_configure(mx_req *r, CURL *h, void *ctx)
     curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, d);
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)d->limit);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
+    if (d->c->on_progress) {
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, dl_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, d);
+    }
     return MODELLIX_OK;
 }
 
@@ -121,14 +143,20 @@ static int check_task(modellix_task *t, size_t i)
     return MODELLIX_OK;
 }
 
-/* Fetch resource i into d, following at most 5 redirects, each checked. */
-static int fetch(modellix_task *t, size_t i, dl *d)
+/* Fetch resource i into d once, following at most 5 redirects, each checked. */
+static int fetch_once(modellix_task *t, size_t i, dl *d)
 {
     modellix_client *c = t->c;
+    uint64_t left = t->dl_bytes >= (uint64_t)c->dl_max_task ? 0 : (uint64_t)c->dl_max_task - t->dl_bytes;
+    d->limit = (uint64_t)c->dl_max_file < left ? (uint64_t)c->dl_max_file : left;
+    d->host_status = 0;
+    if (!d->limit)
+        return mx_fail(c, t, MODELLIX_ETOOLARGE, 0, NULL, "task %s has used up its download limit of %lld bytes",
+                       t->id, (long long)c->dl_max_task);
     char *url = mx_strdup(t->info.resources[i].url);
     if (!url)
         return mx_fail(c, t, MODELLIX_ENOMEM, 0, NULL, "out of memory");
-    int64_t deadline = mx_add_ms(mx_now_ms(), c->call_timeout_ms);
+    int64_t deadline = mx_add_ms(mx_now_ms(), c->dl_timeout_ms);
     for (int hops = 0;; hops++) {
         char err[400];
         int rc = mx_check_download_url(url, (d->flags & MODELLIX_DOWNLOAD_ALLOW_HTTP) != 0, c->base_is_loopback, err,
@@ -152,6 +180,7 @@ static int fetch(modellix_task *t, size_t i, dl *d)
             mx_fmt(r.msg, sizeof r.msg, "GET %s: the file is larger than the limit of %llu bytes", r.log_path,
                    (unsigned long long)d->limit);
         if (rc != MODELLIX_OK) {
+            d->host_status = r.http_status;
             mx_fail_req(c, t, &r);
         } else if (r.redirect_url) {
             if (hops == MX_DOWNLOAD_MAX_REDIRECTS) {
@@ -166,9 +195,34 @@ static int fetch(modellix_task *t, size_t i, dl *d)
         int again = rc == MODELLIX_OK && url != r.url;
         mx_req_cleanup(&r); /* frees r.url */
         free(shown);
-        if (!again)
+        if (!again) {
+            if (rc == MODELLIX_OK)
+                t->dl_bytes += d->got;
             return rc;
+        }
     }
+}
+
+/* Fetch resource i; a 403 or 404 from the file host (an expired signed URL) makes one fresh status
+   query and, if the task still lists the resource, one more fetch with its current URL. */
+static int fetch(modellix_task *t, size_t i, dl *d)
+{
+    modellix_client *c = t->c;
+    d->t = t;
+    d->index = i;
+    int rc = fetch_once(t, i, d);
+    if (!(rc == MODELLIX_ENOTFOUND || rc == MODELLIX_EAUTH) || (d->host_status != 403 && d->host_status != 404))
+        return rc;
+    mx_log(c, MODELLIX_LOG_INFO, "the file host answered %d for resource %zu of task %s: refreshing its URL once",
+           (int)d->host_status, i, t->id);
+    mx_req r;
+    if (mx_task_poll_start(t, &r, mx_add_ms(mx_now_ms(), c->call_timeout_ms), NULL) == MODELLIX_OK)
+        mx_run_exchange(c, &r);
+    int prc = r.rc;
+    mx_req_cleanup(&r);
+    if (prc != MODELLIX_OK || t->status != MODELLIX_TASK_SUCCESS || i >= t->info.n_resources)
+        return rc; /* keep the download's own error */
+    return fetch_once(t, i, d);
 }
 
 int modellix_task_download_mem(modellix_task *t, size_t i, uint32_t flags, uint8_t **data_out, size_t *len_out)
@@ -182,7 +236,7 @@ int modellix_task_download_mem(modellix_task *t, size_t i, uint32_t flags, uint8
     int rc = check_task(t, i);
     if (rc != MODELLIX_OK)
         return rc;
-    dl d = {.c = t->c, .flags = flags, .fd = -1, .limit = MX_DOWNLOAD_MAX_BYTES};
+    dl d = {.c = t->c, .flags = flags, .fd = -1};
     rc = fetch(t, i, &d);
     if (rc != MODELLIX_OK) {
         mx_buf_free(&d.mem);
@@ -221,8 +275,22 @@ static mode_t current_umask(void)
     return (mode_t)(mask & 0777);
 }
 
-/* Put the finished temporary file at its final name: never over an existing file unless asked. */
-static int install(modellix_client *c, modellix_task *t, const char *tmp, const char *target, uint32_t flags)
+/* "dir/name.ext" -> "dir/name-k.ext" (malloc'd). */
+static char *suffixed(const char *target, unsigned k)
+{
+    const char *base = strrchr(target, '/');
+    base = base ? base + 1 : target;
+    const char *dot = strrchr(base, '.');
+    size_t stem = dot && dot != base ? (size_t)(dot - target) : strlen(target);
+    size_t n = strlen(target) + 16;
+    char *p = malloc(n);
+    if (p)
+        mx_fmt(p, n, "%.*s-%u%s", (int)stem, target, k, target + stem);
+    return p;
+}
+
+/* Put the finished temporary file at `target`: never over an existing file unless asked. */
+static int install_at(modellix_client *c, modellix_task *t, const char *tmp, const char *target, uint32_t flags)
 {
     if (flags & MODELLIX_DOWNLOAD_OVERWRITE) {
         struct stat st;
@@ -234,27 +302,42 @@ static int install(modellix_client *c, modellix_task *t, const char *tmp, const 
         return MODELLIX_OK;
     }
     /* link() fails if the target exists, so the check and the install are one atomic step */
-    if (link(tmp, target) != 0) {
-        int e = errno;
-        if (e == EEXIST)
-            return mx_fail(c, t, MODELLIX_EEXIST, 0, NULL, "%s already exists (pass MODELLIX_DOWNLOAD_OVERWRITE)",
-                           target);
-        return mx_fail(c, t, MODELLIX_EIO, 0, NULL, "installing the download as %s failed: %s", target, strerror(e));
-    }
+    if (link(tmp, target) != 0)
+        return errno == EEXIST ? MODELLIX_EEXIST
+                               : mx_fail(c, t, MODELLIX_EIO, 0, NULL, "installing the download as %s failed: %s",
+                                         target, strerror(errno));
     unlink(tmp);
     return MODELLIX_OK;
 }
 
-int modellix_task_download(modellix_task *t, size_t i, const char *dir, uint32_t flags, char **path_out)
+/* Install at *target, or with MODELLIX_DOWNLOAD_RENAME at the first free "name-2.ext",
+   "name-3.ext", ... (then *target is replaced by the name used). */
+static int install(modellix_client *c, modellix_task *t, const char *tmp, char **target, uint32_t flags)
 {
-    if (path_out)
-        *path_out = NULL;
-    if (!t || (dir && !*dir))
-        return MODELLIX_EINVAL;
+    int rc = install_at(c, t, tmp, *target, flags);
+    int rename_ok = (flags & MODELLIX_DOWNLOAD_RENAME) && !(flags & MODELLIX_DOWNLOAD_OVERWRITE);
+    for (unsigned k = 2; rc == MODELLIX_EEXIST && rename_ok && k < 10000; k++) {
+        char *candidate = suffixed(*target, k);
+        if (!candidate)
+            return mx_fail(c, t, MODELLIX_ENOMEM, 0, NULL, "out of memory");
+        rc = install_at(c, t, tmp, candidate, flags);
+        if (rc == MODELLIX_OK) {
+            free(*target);
+            *target = candidate;
+        } else {
+            free(candidate);
+        }
+    }
+    if (rc == MODELLIX_EEXIST)
+        return mx_fail(c, t, rc, 0, NULL, "%s already exists (pass MODELLIX_DOWNLOAD_OVERWRITE or _RENAME)", *target);
+    return rc;
+}
+
+/* Download resource i into dir; on success *path_out is the final path (malloc'd). */
+static int download_one(modellix_task *t, size_t i, const char *dir, uint32_t flags, char **path_out)
+{
     modellix_client *c = t->c;
-    int rc = check_task(t, i);
-    if (rc != MODELLIX_OK)
-        return rc;
+    int rc;
     if (!dir)
         dir = ".";
     struct stat st;
@@ -269,7 +352,7 @@ int modellix_task_download(modellix_task *t, size_t i, const char *dir, uint32_t
         free(tmp);
         return mx_fail(c, t, MODELLIX_ENOMEM, 0, NULL, "out of memory");
     }
-    if (!(flags & MODELLIX_DOWNLOAD_OVERWRITE) && lstat(target, &st) == 0) {
+    if (!(flags & (MODELLIX_DOWNLOAD_OVERWRITE | MODELLIX_DOWNLOAD_RENAME)) && lstat(target, &st) == 0) {
         rc = mx_fail(c, t, MODELLIX_EEXIST, 0, NULL, "%s already exists (pass MODELLIX_DOWNLOAD_OVERWRITE)", target);
         free(target);
         free(tmp);
@@ -282,7 +365,7 @@ int modellix_task_download(modellix_task *t, size_t i, const char *dir, uint32_t
         free(tmp);
         return rc;
     }
-    dl d = {.c = c, .flags = flags, .fd = fd, .limit = MX_DOWNLOAD_MAX_BYTES};
+    dl d = {.c = c, .flags = flags, .fd = fd};
     rc = fetch(t, i, &d);
     /* staged privately (0600); installed with the mode a newly created file would get */
     if (rc == MODELLIX_OK && (fchmod(fd, 0666 & ~current_umask()) != 0 || fsync(fd) != 0 || close(fd) != 0)) {
@@ -294,17 +377,99 @@ int modellix_task_download(modellix_task *t, size_t i, const char *dir, uint32_t
     if (fd >= 0)
         close(fd);
     if (rc == MODELLIX_OK)
-        rc = install(c, t, tmp, target, flags);
+        rc = install(c, t, tmp, &target, flags);
     unlink(tmp); /* a no-op after a rename; removes the staging file otherwise */
     free(tmp);
     if (rc == MODELLIX_OK) {
         mx_log(c, MODELLIX_LOG_INFO, "downloaded resource %zu of task %s to %s (%llu bytes)", i, t->id, target,
                (unsigned long long)d.got);
-        if (path_out) {
-            *path_out = target;
-            target = NULL;
-        }
+        *path_out = target;
+        target = NULL;
     }
     free(target);
     return rc;
+}
+
+/* Keep the outcome of resource i's download on the task (the download summary). */
+static void record(modellix_task *t, size_t i, int rc, const char *path)
+{
+    if (i >= t->dl_n) {
+        size_t n = t->info.n_resources > i ? t->info.n_resources : i + 1;
+        char **p = realloc(t->dl_paths, n * sizeof *p);
+        if (p)
+            t->dl_paths = p;
+        int32_t *k = p ? realloc(t->dl_codes, n * sizeof *k) : NULL;
+        if (!p || !k)
+            return; /* out of memory: the summary just lacks this entry */
+        t->dl_codes = k;
+        for (size_t j = t->dl_n; j < n; j++) {
+            t->dl_paths[j] = NULL;
+            t->dl_codes[j] = MODELLIX_ESTATE;
+        }
+        t->dl_n = n;
+    }
+    free(t->dl_paths[i]);
+    t->dl_paths[i] = path ? mx_strdup(path) : NULL;
+    t->dl_codes[i] = rc;
+}
+
+int modellix_task_download(modellix_task *t, size_t i, const char *dir, uint32_t flags, char **path_out)
+{
+    if (path_out)
+        *path_out = NULL;
+    if (!t || (dir && !*dir))
+        return MODELLIX_EINVAL;
+    int rc = check_task(t, i);
+    if (rc != MODELLIX_OK)
+        return rc;
+    char *path = NULL;
+    rc = download_one(t, i, dir, flags, &path);
+    record(t, i, rc, path);
+    if (path_out)
+        *path_out = path;
+    else
+        free(path);
+    return rc;
+}
+
+int modellix_task_download_all(modellix_task *t, const char *dir, uint32_t flags, size_t *n_ok_out)
+{
+    if (n_ok_out)
+        *n_ok_out = 0;
+    if (!t || (dir && !*dir))
+        return MODELLIX_EINVAL;
+    int rc = check_task(t, 0);
+    if (rc != MODELLIX_OK)
+        return rc;
+    if (!(flags & MODELLIX_DOWNLOAD_OVERWRITE))
+        flags |= MODELLIX_DOWNLOAD_RENAME;
+    int first = MODELLIX_OK;
+    size_t ok = 0;
+    /* the count is read each round: a refreshed task may list fewer resources */
+    for (size_t i = 0; i < t->info.n_resources; i++) {
+        char *path = NULL;
+        rc = download_one(t, i, dir, flags, &path);
+        record(t, i, rc, path);
+        free(path);
+        if (rc == MODELLIX_OK)
+            ok++;
+        else if (first == MODELLIX_OK)
+            first = rc;
+    }
+    if (n_ok_out)
+        *n_ok_out = ok;
+    if (first != MODELLIX_OK)
+        return mx_fail(t->c, t, first, 0, NULL, "%zu of %zu file(s) of task %s downloaded; the first failure: %s", ok,
+                       t->info.n_resources, t->id, modellix_strerror(first));
+    return MODELLIX_OK;
+}
+
+const char *modellix_task_download_path(const modellix_task *t, size_t i)
+{
+    return t && i < t->dl_n ? t->dl_paths[i] : NULL;
+}
+
+int32_t modellix_task_download_errcode(const modellix_task *t, size_t i)
+{
+    return t && i < t->dl_n ? t->dl_codes[i] : MODELLIX_ESTATE;
 }

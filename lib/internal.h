@@ -71,6 +71,8 @@ struct modellix_options {
     uint64_t random_seed; /* 0 = from the clock */
     int continue_on_unknown;
     mx_cb *on_task_done;
+    mx_cb *on_progress;
+    int64_t dl_max_file, dl_max_task, dl_timeout_ms;
 };
 
 struct modellix_client {
@@ -109,6 +111,8 @@ struct modellix_client {
     int halted;                     /* an outcome-unknown submission stopped the queue */
     int continue_on_unknown;
     mx_cb *on_task_done;
+    mx_cb *on_progress;
+    int64_t dl_max_file, dl_max_task, dl_timeout_ms;
 
     int32_t errcode;
     int32_t http_status;
@@ -148,6 +152,12 @@ struct modellix_task {
     int counted;         /* holds one of the client's max_in_flight slots */
     modellix_task *q_next, *q_prev; /* submission queue */
     modellix_task *a_next, *a_prev; /* the client's active tasks (queued, sending or watched) */
+
+    /* downloads: bytes so far (for the per-task limit) and the last outcome per resource */
+    uint64_t dl_bytes;
+    char **dl_paths;
+    int32_t *dl_codes;
+    size_t dl_n;
 
     /* the blocking wait it is part of */
     void *w_set;

@@ -23,6 +23,9 @@ int modellix_options_new(modellix_options **out)
     o->max_in_flight = 3;
     o->log_level = MODELLIX_LOG_INFO;
     o->submit_path = MODELLIX_SUBMIT_PATH_DEFAULT;
+    o->dl_max_file = (int64_t)1 << 30;
+    o->dl_max_task = (int64_t)2 << 30;
+    o->dl_timeout_ms = 600000;
     *out = o;
     return MODELLIX_OK;
 }
@@ -50,6 +53,7 @@ void modellix_options_free(modellix_options *o)
     mx_cb_unref(o->poll_schedule);
     mx_cb_unref(o->on_attempt);
     mx_cb_unref(o->on_task_done);
+    mx_cb_unref(o->on_progress);
     free(o);
 }
 
@@ -211,4 +215,24 @@ int modellix_options_set_task_callback(modellix_options *o, modellix_task_fn fn,
     if (!o)
         return MODELLIX_EINVAL;
     return mx_cb_set(&o->on_task_done, (mx_anyfn)fn, user_data, user_data_free);
+}
+
+int modellix_options_set_progress_callback(modellix_options *o, modellix_progress_fn fn, void *user_data,
+                                           void (*user_data_free)(void *))
+{
+    if (!o)
+        return MODELLIX_EINVAL;
+    return mx_cb_set(&o->on_progress, (mx_anyfn)fn, user_data, user_data_free);
+}
+
+int modellix_options_set_download_limits(modellix_options *o, int64_t max_file_bytes, int64_t max_task_bytes,
+                                         int64_t timeout_ms)
+{
+    if (!o || max_file_bytes < 1 || max_file_bytes > ((int64_t)1 << 40) || max_task_bytes < 1 ||
+        max_task_bytes > ((int64_t)1 << 42) || timeout_ms < 1 || timeout_ms > MAX_TIMEOUT_MS)
+        return MODELLIX_EINVAL;
+    o->dl_max_file = max_file_bytes;
+    o->dl_max_task = max_task_bytes;
+    o->dl_timeout_ms = timeout_ms;
+    return MODELLIX_OK;
 }

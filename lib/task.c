@@ -276,6 +276,10 @@ void modellix_task_free(modellix_task *t)
     free(t->json);
     free(t->errmsg);
     free(t->request_id);
+    for (size_t i = 0; i < t->dl_n; i++)
+        free(t->dl_paths[i]);
+    free(t->dl_paths);
+    free(t->dl_codes);
     free(t);
 }
 
