@@ -241,11 +241,12 @@ static void test_download_retries(void **state)
     assert_int_equal(modellix_task_download_mem(t, 0, 0, &data, &len), MODELLIX_OK);
     assert_int_equal(fx_requests(f, MOCK_ROUTE_FILE), 3);
     modellix_free(data);
-    /* rejected (403) is not */
+    /* rejected (403) is not retried by the policy: only the one refresh of an expired URL follows */
     mock_server_reset_counters(f->m);
-    fx_fault(f, MOCK_ROUTE_FILE, "GET", MOCK_FAULT_STATUS, 403, 1);
+    fx_fault(f, MOCK_ROUTE_FILE, "GET", MOCK_FAULT_STATUS, 403, 2);
     assert_int_equal(modellix_task_download_mem(t, 0, 0, &data, &len), MODELLIX_EAUTH);
-    assert_int_equal(fx_requests(f, MOCK_ROUTE_FILE), 1);
+    assert_int_equal(fx_requests(f, MOCK_ROUTE_FILE), 2);
+    assert_int_equal(fx_requests(f, MOCK_ROUTE_TASK), 1);
     modellix_task_free(t);
 }
 
