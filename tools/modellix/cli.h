@@ -1,0 +1,169 @@
+/* cli.h - shared declarations of the modellix command-line tool.
+ *
+ * The tool is built only on the public libmodellix API (<modellix/modellix.h>); jansson is used for
+ * its own JSON input parsing and output. Files:
+ *   main.c        global flags, command dispatch, help, version, unknown commands
+ *   args.c        per-command flag parsing
+ *   output.c      output modes, JSON printing, terminal-safe text, errors, progress
+ *   duration.c    duration strings ("500ms", "30s", "5m", "2h", "10")
+ *   session.c     building a client from the global flags
+ *   cmd_model.c   model run / list / describe
+ *   cmd_batch.c   model batch
+ *   cmd_task.c    task get / wait / download
+ *   cmd_doctor.c  doctor */
+#ifndef MODELLIX_CLI_H
+#define MODELLIX_CLI_H
+
+#include <modellix/modellix.h>
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit codes of the official CLI (reference section 11). */
+enum {
+    EXIT_OK = 0,
+    EXIT_FAIL = 1,    /* API, task or validation failure */
+    EXIT_USAGE = 2,   /* parser rejection or safety guard */
+    EXIT_TIMEOUT = 124,
+    EXIT_UNKNOWN_COMMAND = 127
+};
+
+enum out_mode { OUT_HUMAN, OUT_JSON, OUT_QUIET, OUT_OTHER };
+
+/* Global state: the global flags and what has been written so far. */
+typedef struct cli {
+    int json;               /* --json */
+    int quiet;              /* -q / --quiet */
+    const char *output;     /* --output VALUE, or NULL */
+    const char *base_url;   /* --base-url, or NULL (then MODELLIX_BASE_URL) */
+    const char *api_key;    /* --api-key, or NULL (then MODELLIX_API_KEY) */
+    int no_progress;        /* --no-progress (or CI set) */
+    int help;               /* --help / -h */
+    int verbose;            /* 1: -v/--verbose (info log), 2: --debug (debug log) on stderr */
+    int stdout_written;     /* something was printed on stdout */
+    int progress_shown;     /* a progress line is on stderr */
+} cli;
+
+/* ---- output.c ---- */
+/* The effective output value: "quiet", "json", else --output, else the command's default. */
+const char *cli_output_value(const cli *c, const char *def);
+enum out_mode cli_output_mode(const cli *c, const char *def);
+/* Check the effective output value against a NULL-terminated list; reports and returns 2 if not. */
+int cli_check_output(cli *c, const char *def, const char *const *allowed);
+/* 1 when --json / --output json is given and not quiet: failures go out as the JSON envelope. */
+int cli_json_errors(const cli *c);
+/* Print a line (a newline is added) on stdout, with terminal control characters escaped. */
+void cli_out(cli *c, const char *text);
+void cli_outf(cli *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* A warning on stderr ("Warning: ..."). */
+void cli_warn(cli *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Report a failure (JSON envelope on stdout with --json, else "Error: ..." on stderr); returns code. */
+int cli_fail(cli *c, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Serialise a JSON value as the official CLI does (JSON.stringify): indent 2 (or -1 for compact),
+ * keys in their order, shortest round-trip numbers. Returns a malloc'd string (free()), or NULL. */
+char *cli_json_dump(const json_t *v, int indent);
+/* Print a JSON value pretty on stdout (terminal controls escaped). */
+void cli_out_json(cli *c, const json_t *v);
+/* Print a raw API answer pretty (re-serialised in key order); falls back to the raw text. */
+void cli_out_raw_json(cli *c, const char *raw);
+/* Parse a raw API answer (NULL when not JSON). */
+json_t *cli_parse_json(const char *raw);
+/* Progress on stderr: only on a terminal, and not with --json, --quiet or --no-progress. */
+int cli_progress_enabled(const cli *c);
+void cli_progress(cli *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void cli_progress_clear(cli *c);
+/* Lower-case copy of s (ASCII) into buf. */
+const char *cli_lower(const char *s, char *buf, size_t size);
+
+/* ---- duration.c ---- */
+/* Parse a duration: ^\d+(ms|s|m|h)?$ case-insensitive, bare number = seconds, > 0, <= max_ms.
+ * On error writes a message into err and returns -1. */
+int parse_duration_ms(const char *text, const char *label, int64_t max_ms, int64_t *out, char *err,
+                      size_t err_size);
+/* "5m", "2h", "30s", "500ms" */
+void format_duration(int64_t ms, char *buf, size_t size);
+
+/* ---- args.c ---- */
+typedef struct opt_spec {
+    const char *name;   /* long name without "--" */
+    char short_name;    /* 0 if none */
+    int takes_arg;      /* 1: --name VALUE / --name=VALUE; 0: boolean (also --no-name) */
+} opt_spec;
+
+typedef struct opt_result {
+    const char *value[16]; /* per spec entry: the value (last wins), or "1"/NULL for booleans */
+    int given[16];
+    const char **pos;      /* positional arguments (points into a malloc'd array) */
+    size_t n_pos;
+} opt_result;
+
+/* Parse the command's arguments; returns 0, or an exit code after reporting the problem. */
+int parse_command_args(cli *c, int argc, char **argv, const opt_spec *specs, size_t n_specs,
+                       opt_result *out);
+void opt_result_free(opt_result *r);
+/* Parse a whole decimal integer in [lo, hi]; -1 on error. */
+int parse_int_flag(const char *text, long long lo, long long hi, long long *out);
+
+/* ---- session.c ---- */
+typedef struct session_opts {
+    int64_t poll_interval_ms; /* > 0: fixed poll schedule */
+    int32_t max_in_flight;    /* > 0: set */
+    int continue_on_unknown;
+    int64_t exchange_timeout_ms; /* > 0: per-exchange limit */
+    int track_progress;       /* count completions for the progress line */
+    size_t progress_total;
+} session_opts;
+
+typedef struct session {
+    modellix_client *client;
+    size_t done;              /* completions seen by the task callback */
+    size_t total;
+    cli *cli;
+} session;
+
+/* Create the client from the global flags; reports the failure and returns its exit code. */
+int session_open(cli *c, session *s, const session_opts *o);
+/* The same, without reporting: the message goes to msg. */
+int session_try_open(cli *c, session *s, const session_opts *o, char *msg, size_t msg_size);
+void session_close(session *s);
+/* The message of the last failure on the client, with an "outcome unknown" reworded as the CLI does. */
+int session_fail(cli *c, session *s, int rc);
+
+/* ---- cmd_model.c helpers ---- */
+/* Read a file, or standard input for "-" (refused on a terminal), at most max bytes; NULL after
+ * reporting the problem (*rc receives the exit code). The result is NUL-terminated (free()). */
+char *read_input(cli *c, const char *path, const char *what, size_t max, int *rc);
+
+/* ---- commands ---- */
+int cmd_model_run(cli *c, int argc, char **argv);
+int cmd_model_list(cli *c, int argc, char **argv);
+int cmd_model_describe(cli *c, int argc, char **argv);
+int cmd_model_batch(cli *c, int argc, char **argv);
+int cmd_task_get(cli *c, int argc, char **argv);
+int cmd_task_wait(cli *c, int argc, char **argv);
+int cmd_task_download(cli *c, int argc, char **argv);
+int cmd_doctor(cli *c, int argc, char **argv);
+
+/* Slug rules of the official CLI: safe text, at most 256 characters, exactly "provider/model". */
+int valid_model_slug(const char *slug, char *err, size_t err_size);
+/* Safe text: no C0/C1 controls, no bidi controls, not empty after trimming. */
+int is_safe_text(const char *s);
+
+#endif /* MODELLIX_CLI_H */
