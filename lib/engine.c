@@ -187,16 +187,19 @@ void mx_engine_wake(mx_engine *e)
 
 static CURL *pool_get(mx_engine *e)
 {
-    if (e->npool) {
-        CURL *h = e->pool[--e->npool];
-        curl_easy_reset(h);
-        return h;
-    }
-    return curl_easy_init();
+    return e->npool ? e->pool[--e->npool] : NULL;
 }
+
+/* Idle handles kept for reuse. A batch may start thousands of transfers at once (curl queues them
+   behind its connection limit); keeping every handle afterwards cost ~8 KB per task. */
+#define MX_POOL_MAX 32
 
 static void pool_put(mx_engine *e, CURL *h)
 {
+    if (e->npool >= MX_POOL_MAX) {
+        curl_easy_cleanup(h);
+        return;
+    }
     if (e->npool == e->cappool) {
         size_t cap = e->cappool ? e->cappool * 2 : 16;
         CURL **p = realloc(e->pool, cap * sizeof *p);
@@ -380,6 +383,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
         /* a new response (after a 100 Continue, say): forget the previous one's headers */
         r->request_id[0] = r->retry_after[0] = r->rl_reset[0] = '\0';
         r->rl_remaining = r->rl_limit = -1;
+    } else if (len < 12 || ((p[0] | 0x20) != 'x' && (p[0] | 0x20) != 'r')) {
+        /* only x-request-id, x-ratelimit-* and retry-after are read */
     } else if (header_value(p, len, "x-request-id", r->request_id, sizeof r->request_id) ||
                header_value(p, len, "retry-after", r->retry_after, sizeof r->retry_after) ||
                header_value(p, len, "x-ratelimit-reset", r->rl_reset, sizeof r->rl_reset)) {
@@ -394,6 +399,21 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 static const char *method_name(const mx_req *r)
 {
     return r->is_post ? "POST" : "GET";
+}
+
+/* Options that are the same for every exchange of a client: set once per handle. */
+static void set_constant_options(const modellix_client *c, CURL *h)
+{
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
+    if (c->ca_file)
+        curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
 }
 
 static int start_attempt(mx_req *r)
@@ -420,9 +440,15 @@ static int start_attempt(mx_req *r)
         mx_pace_started(c, now);
     }
     r->paced = 0;
-    CURL *h = pool_get(&c->eng);
-    if (!h)
-        return MODELLIX_ENOMEM;
+    /* API exchanges reuse pooled handles whose constant options are set once; a download gets a
+       handle of its own, because its hooks (socket checks, sinks, progress) change options. */
+    int pooled = !r->configure;
+    CURL *h = pooled ? pool_get(&c->eng) : NULL;
+    if (!h) {
+        if (!(h = curl_easy_init()))
+            return MODELLIX_ENOMEM;
+        set_constant_options(c, h);
+    }
     r->attempt++;
     r->easy = h;
     r->status = 0;
@@ -434,46 +460,42 @@ static int start_attempt(mx_req *r)
     mx_buf_reset(&r->resp);
 
     int64_t tmo = c->timeout_ms < left ? c->timeout_ms : left;
+    /* what changes from one exchange to the next; every option a pooled handle's previous use may
+       have set is set again here */
     curl_easy_setopt(h, CURLOPT_URL, r->url);
     curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)r);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(tmo > 0 ? tmo : 1));
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(tmo < 10000 ? (tmo > 0 ? tmo : 1) : 10000));
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->errbuf);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
-    if (c->ca_file)
-        curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-    if (r->send_auth) {
-        /* the Authorization header lives only in this list; it is never copied anywhere else */
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, r->hdrs ? r->hdrs : c->auth_header);
-    }
+    /* the Authorization header lives only in the client's lists; it is never copied anywhere else */
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, r->send_auth ? (r->hdrs ? r->hdrs : c->auth_header) : NULL);
     if (r->is_post) {
-        curl_easy_setopt(h, CURLOPT_POST, 1L);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+        curl_easy_setopt(h, CURLOPT_POST, 1L);
         /* A paid submission always gets a connection of its own: on a reused connection that dies,
            libcurl silently sends the request again, which could create a second, charged task. */
         curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+    } else {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 0L);
     }
     if (r->configure) {
         int rc = r->configure(r, h, r->ctx);
         if (rc != MODELLIX_OK) {
             r->easy = NULL;
-            pool_put(&c->eng, h);
+            curl_easy_cleanup(h);
             return rc;
         }
     }
     if (curl_multi_add_handle(c->eng.multi, h) != CURLM_OK) {
         r->easy = NULL;
-        pool_put(&c->eng, h);
+        if (pooled)
+            pool_put(&c->eng, h);
+        else
+            curl_easy_cleanup(h);
         return MODELLIX_ENOMEM;
     }
     r->active = 1;
@@ -488,7 +510,10 @@ static void release_easy(mx_req *r)
     curl_multi_remove_handle(r->c->eng.multi, r->easy);
     curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, NULL);
-    pool_put(&r->c->eng, r->easy);
+    if (r->configure)
+        curl_easy_cleanup(r->easy); /* a download's handle carries its hooks: never reused */
+    else
+        pool_put(&r->c->eng, r->easy);
     r->easy = NULL;
     r->active = 0;
     r->c->eng.running--;

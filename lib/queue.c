@@ -69,6 +69,8 @@ static void submitted(mx_req *r, void *ctx)
         t->born_ms = mx_now_ms();
         t->next_poll_ms = t->born_ms + mx_client_poll_delay(c, 0, 0);
         mx_log(c, MODELLIX_LOG_INFO, "submitted %s: task %s", t->sub_path, t->id);
+        free(t->sub_path); /* only needed while the submission is pending */
+        t->sub_path = NULL;
         mx_watch_start(t); /* keeps its slot until it is done */
         return;
     }

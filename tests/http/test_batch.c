@@ -144,9 +144,14 @@ static void test_rejection_does_not_stop_the_queue(void **state)
         assert_int_equal(modellix_task_submit_async(&ts[i], c, FX_SLUG, "{\"prompt\":\"r\",\"mock_duration_ms\":50}"),
                          MODELLIX_OK);
     assert_int_equal(modellix_client_wait_all(c, ts, 3, 20000), MODELLIX_EHTTP);
-    assert_int_equal(modellix_task_submit_state(ts[0]), MODELLIX_SUBMIT_REJECTED);
-    assert_int_equal(modellix_task_status(ts[1]), MODELLIX_TASK_SUCCESS);
-    assert_int_equal(modellix_task_status(ts[2]), MODELLIX_TASK_SUCCESS);
+    /* two are in flight at once, so either of the first two may meet the 400: exactly one does */
+    int rejected = 0, succeeded = 0;
+    for (int i = 0; i < 3; i++) {
+        rejected += modellix_task_submit_state(ts[i]) == MODELLIX_SUBMIT_REJECTED;
+        succeeded += modellix_task_status(ts[i]) == MODELLIX_TASK_SUCCESS;
+    }
+    assert_int_equal(rejected, 1);
+    assert_int_equal(succeeded, 2);
     for (int i = 0; i < 3; i++)
         modellix_task_free(ts[i]);
     modellix_client_free(c);
