@@ -10,7 +10,10 @@
    built without the key, but a server could echo it back). */
 static void redact(const modellix_client *c, char *buf, size_t cap)
 {
-    if (!c || !c->key || !*c->key)
+    /* A key shorter than this is not a real credential (Modellix keys are long); redacting it would
+       mangle ordinary words in messages and, by where "[REDACTED]" lands, reveal the key. */
+    enum { MIN_REDACTED_KEY = 8 };
+    if (!c || !c->key || strlen(c->key) < MIN_REDACTED_KEY)
         return;
     size_t kl = strlen(c->key);
     static const char mark[] = "[REDACTED]";

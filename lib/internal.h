@@ -159,6 +159,8 @@ struct modellix_task {
     int32_t *dl_codes;
     size_t dl_n;
 
+    void *user_data; /* the application's, never read */
+
     /* the blocking wait it is part of */
     void *w_set;
     int w_started; /* the wait started its watch (and stops it on return) */

@@ -342,3 +342,16 @@ int64_t modellix_task_resource_height(const modellix_task *t, size_t i)
     const mx_resource *r = resource(t, i);
     return r ? r->height : 0;
 }
+
+int modellix_task_set_user_data(modellix_task *t, void *user_data)
+{
+    if (!t)
+        return MODELLIX_EINVAL;
+    t->user_data = user_data;
+    return MODELLIX_OK;
+}
+
+void *modellix_task_user_data(const modellix_task *t)
+{
+    return t ? t->user_data : NULL;
+}

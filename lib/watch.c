@@ -48,13 +48,15 @@ void mx_task_finish(modellix_task *t, int rc)
     mx_active_remove(t);
     if (t->w_set)
         ((waitcount *)t->w_set)->done++;
+    /* the callback first: a submission whose outcome is unknown is reported before the queued ones
+       it causes to be skipped */
+    if (c->on_task_done)
+        ((modellix_task_fn)c->on_task_done->fn)(t, c->on_task_done->user_data);
     if (t->counted) {
         t->counted = 0;
         c->running--;
         mx_queue_pump(c);
     }
-    if (c->on_task_done)
-        ((modellix_task_fn)c->on_task_done->fn)(t, c->on_task_done->user_data);
 }
 
 /* Which poll failures a watch rides out: the next scheduled poll may well succeed. */

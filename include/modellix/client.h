@@ -78,9 +78,6 @@ typedef void (*modellix_log_fn)(int32_t level, const char *message, void *user_d
  */
 typedef int64_t (*modellix_poll_fn)(int64_t age_ms, int32_t polls, void *user_data);
 
-/** Releases a callback's user_data; called exactly once when the registration ends. */
-typedef void (*modellix_destroy_fn)(void *user_data);
-
 /* ---------------------------------------------------------------------------------------------- */
 /* Options                                                                                          */
 

@@ -51,6 +51,9 @@ typedef struct modellix_retry_policy modellix_retry_policy;
 /** The record of one failed exchange, handed to a retry policy callback (read-only, borrowed). */
 typedef struct modellix_attempt modellix_attempt;
 
+/** Releases a callback's user_data; called exactly once when the registration ends. */
+typedef void (*modellix_destroy_fn)(void *user_data);
+
 MODELLIX_END_DECLS
 
 #endif /* MODELLIX_COMMON_H */

@@ -59,7 +59,7 @@ typedef int (*modellix_progress_fn)(const modellix_task *t, size_t index, int64_
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_progress_callback(modellix_options *o, modellix_progress_fn fn,
                                                                           void *user_data,
-                                                                          void (*user_data_free)(void *user_data));
+                                                                          modellix_destroy_fn user_data_free);
 
 /**
  * Set the download limits: the largest file, the most bytes downloaded for one task in all, and the

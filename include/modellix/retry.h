@@ -88,7 +88,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_retry_policy_new_none(modellix_retr
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_retry_policy_new_custom(modellix_retry_policy **out, modellix_retry_fn fn,
                                                                     void *user_data,
-                                                                    void (*user_data_free)(void *user_data));
+                                                                    modellix_destroy_fn user_data_free);
 
 /**
  * Let unknown-outcome submissions (::MODELLIX_FAULT_UNKNOWN on ::MODELLIX_OP_SUBMIT) reach this
@@ -127,7 +127,7 @@ typedef void (*modellix_attempt_fn)(const modellix_attempt *a, int64_t delay_ms,
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_attempt_callback(modellix_options *o, modellix_attempt_fn fn,
                                                                          void *user_data,
-                                                                         void (*user_data_free)(void *user_data));
+                                                                         modellix_destroy_fn user_data_free);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* The attempt record                                                                               */

@@ -12,7 +12,9 @@
  *
  * Tasks belong to the client they were made from and follow its thread rule (client.h). Free every
  * task before its client. Strings returned by the accessors are borrowed: they live until the task is
- * freed or its next poll, whichever comes first.
+ * freed or its next poll, whichever comes first. A task polled in the background (queued with
+ * modellix_task_submit_async() or watched) may be polled by any call that drives its client,
+ * including waits on other tasks and modellix_client_step(): copy what you keep across such calls.
  */
 #ifndef MODELLIX_TASK_H
 #define MODELLIX_TASK_H
@@ -179,6 +181,17 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_client_wait_any(modellix_client *c,
                                                             size_t n, int64_t timeout_ms, size_t *index_out);
 
 /**
+ * Attach an application pointer to the task, for example to find the prompt behind a task in a
+ * completion callback. libmodellix never reads or frees it. Default NULL.
+ *
+ * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ */
+MODELLIX_API int modellix_task_set_user_data(modellix_task *t, void *user_data);
+
+/** The pointer given to modellix_task_set_user_data(), or NULL. */
+MODELLIX_API void *modellix_task_user_data(const modellix_task *t);
+
+/**
  * Free a task (its strings become invalid). The task on the service is not affected. A queued
  * submission is dropped unsent; one that is being sent is abandoned (its outcome is unknown, and is
  * logged as such). NULL is ignored.
@@ -188,7 +201,10 @@ MODELLIX_API void modellix_task_free(modellix_task *t);
 /* ---------------------------------------------------------------------------------------------- */
 /* Results: borrowed strings live until the task is freed or polled again.                         */
 
-/** The task id given by the service (or to modellix_task_attach()). Never NULL for a valid task. */
+/**
+ * The task id given by the service (or to modellix_task_attach()). NULL for a task queued with
+ * modellix_task_submit_async() until its submission is accepted (and for good if it never is).
+ */
 MODELLIX_API const char *modellix_task_id(const modellix_task *t);
 
 /** The model slug given to modellix_task_submit(), or NULL for an attached task. */

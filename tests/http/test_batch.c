@@ -16,6 +16,8 @@ typedef struct counter {
 static void on_done(modellix_task *t, void *ud)
 {
     counter *k = ud;
+    /* the application's pointer rides on the task */
+    assert_non_null(modellix_task_user_data(t));
     k->done++;
     if (modellix_task_status(t) == MODELLIX_TASK_SUCCESS)
         k->succeeded++;
@@ -57,6 +59,8 @@ static void test_queue_respects_the_team_limit(void **state)
     for (int i = 0; i < N; i++) {
         assert_int_equal(modellix_task_submit_async(&ts[i], c, FX_SLUG, "{\"prompt\":\"q\",\"mock_duration_ms\":150}"),
                          MODELLIX_OK);
+        assert_int_equal(modellix_task_set_user_data(ts[i], &ts[i]), MODELLIX_OK);
+        assert_ptr_equal(modellix_task_user_data(ts[i]), &ts[i]);
         assert_null(modellix_task_id(ts[i]));
         assert_int_equal(modellix_task_status(ts[i]), MODELLIX_TASK_SUBMITTING);
     }
@@ -129,6 +133,51 @@ static void test_unknown_outcome_stops_the_queue(void **state)
     }
 }
 
+typedef struct order {
+    int n;
+    int32_t states[8];
+} order;
+
+static void record_order(modellix_task *t, void *ud)
+{
+    order *o = ud;
+    if (o->n < 8)
+        o->states[o->n++] = modellix_task_submit_state(t);
+}
+
+static void test_unknown_is_reported_before_the_skips(void **state)
+{
+    fixture *f = *state;
+    mock_fault flt = {0};
+    flt.route = MOCK_ROUTE_SUBMIT;
+    flt.kind = MOCK_FAULT_STATUS;
+    flt.status = 503;
+    flt.count = 1;
+    flt.after_create = 1;
+    fx_fault_full(f, &flt);
+    order o = {0, {0}};
+    modellix_options *opts;
+    modellix_client *c;
+    assert_int_equal(modellix_options_new(&opts), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_api_key(opts, FX_KEY), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_base_url(opts, mock_server_url(f->m)), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_max_in_flight(opts, 1), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_task_callback(opts, record_order, &o, NULL), MODELLIX_OK);
+    assert_int_equal(modellix_client_new(&c, opts), MODELLIX_OK);
+    modellix_options_free(opts);
+    modellix_task *ts[3];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(modellix_task_submit_async(&ts[i], c, FX_SLUG, FX_BODY), MODELLIX_OK);
+    assert_int_equal(modellix_client_wait_all(c, ts, 3, 10000), MODELLIX_EOUTCOME_UNKNOWN);
+    assert_int_equal(o.n, 3);
+    assert_int_equal(o.states[0], MODELLIX_SUBMIT_UNKNOWN);
+    assert_int_equal(o.states[1], MODELLIX_SUBMIT_SKIPPED);
+    assert_int_equal(o.states[2], MODELLIX_SUBMIT_SKIPPED);
+    for (int i = 0; i < 3; i++)
+        modellix_task_free(ts[i]);
+    modellix_client_free(c);
+}
+
 static void test_rejection_does_not_stop_the_queue(void **state)
 {
     fixture *f = *state;
@@ -169,9 +218,11 @@ static void test_external_event_loop(void **state)
     assert_int_equal(modellix_client_step(c, &active), MODELLIX_OK);
     assert_int_equal(active, 0);
     modellix_task *ts[N];
-    for (int i = 0; i < N; i++)
+    for (int i = 0; i < N; i++) {
         assert_int_equal(modellix_task_submit_async(&ts[i], c, FX_SLUG, "{\"prompt\":\"loop\",\"mock_duration_ms\":100}"),
                          MODELLIX_OK);
+        assert_int_equal(modellix_task_set_user_data(ts[i], &ts[i]), MODELLIX_OK);
+    }
     /* the application's own loop: poll() on the backend descriptor with the backend timeout */
     int64_t t0 = fx_ms();
     int steps = 0;
@@ -222,6 +273,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_queue_respects_the_team_limit, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_unknown_outcome_stops_the_queue, fx_test_setup, fx_test_teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_is_reported_before_the_skips, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_rejection_does_not_stop_the_queue, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_external_event_loop, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_watch_and_free_queued, fx_test_setup, fx_test_teardown),

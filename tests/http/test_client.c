@@ -105,6 +105,24 @@ static void test_option_arguments(void **state)
     modellix_free(NULL);
 }
 
+static void test_short_key_does_not_mangle_messages(void **state)
+{
+    fixture *f = *state;
+    /* a one-letter key is not redacted: doing so would cut words apart and show where the key is */
+    modellix_options *o;
+    modellix_client *c;
+    assert_int_equal(modellix_options_new(&o), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_api_key(o, "a"), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_base_url(o, mock_server_url(f->m)), MODELLIX_OK);
+    assert_int_equal(modellix_client_new(&c, o), MODELLIX_OK);
+    modellix_options_free(o);
+    modellix_task *t;
+    assert_int_equal(modellix_task_attach(&t, c, "bad id"), MODELLIX_EINVAL);
+    assert_non_null(strstr(modellix_client_errmsg(c), "contains unsupported characters"));
+    assert_null(strstr(modellix_client_errmsg(c), "[REDACTED]"));
+    modellix_client_free(c);
+}
+
 static void test_user_agent_sent(void **state)
 {
     fixture *f = *state;
@@ -176,6 +194,7 @@ int main(void)
         cmocka_unit_test(test_base_url_option),
         cmocka_unit_test(test_option_arguments),
         cmocka_unit_test_setup_teardown(test_user_agent_sent, fx_test_setup, fx_test_teardown),
+        cmocka_unit_test_setup_teardown(test_short_key_does_not_mangle_messages, fx_test_setup, fx_test_teardown),
         cmocka_unit_test(test_version_and_codes),
         cmocka_unit_test_setup_teardown(test_log_user_data_lifetime, fx_test_setup, fx_test_teardown),
     };
