@@ -111,6 +111,43 @@ static char *dup_safe_string(const json_t *v, size_t max)
     return mx_strndup(s, n);
 }
 
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* A JSON string, trimmed, safe and non-empty, copied once; NULL if it is none of these. */
+static char *dup_safe_trimmed(const json_t *v, size_t max)
+{
+    if (!json_is_string(v))
+        return NULL;
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (n > max || memchr(s, '\0', n))
+        return NULL;
+    while (n && is_space(*s)) {
+        s++;
+        n--;
+    }
+    while (n && is_space(s[n - 1]))
+        n--;
+    return n && mx_safe_text(s, n) ? mx_strndup(s, n) : NULL;
+}
+
+/* 1 if the JSON string, once trimmed, is exactly `want`. */
+static int same_trimmed(const json_t *v, const char *want)
+{
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v), w = strlen(want);
+    while (n && is_space(*s)) {
+        s++;
+        n--;
+    }
+    while (n && is_space(s[n - 1]))
+        n--;
+    return n == w && memcmp(s, want, w) == 0;
+}
+
 /* Copy text for a message: control, bidirectional-override and invalid UTF-8 characters become
    spaces; at most max bytes, cut only between whole characters. */
 static char *sanitize_message(const char *s, size_t n, size_t max)
@@ -290,14 +327,23 @@ int mx_parse_task_response(const char *body, size_t len, const char *expected_id
         mx_fmt(err, errcap, "the response has no \"data\" object");
         goto done;
     }
-    out->task_id = dup_safe_string(json_object_get(data, "task_id"), MX_TASK_ID_MAX);
-    char *checked = NULL;
-    if (!out->task_id || mx_validate_task_id(out->task_id, &checked, err, errcap) != MODELLIX_OK) {
-        mx_fmt(err, errcap, "the response has no valid data.task_id");
-        goto done;
+    const json_t *id = json_object_get(data, "task_id");
+    if (expected_id && json_is_string(id) && same_trimmed(id, expected_id)) {
+        /* the usual case on a poll: the id asked about, which was validated when it was given */
+        out->task_id = mx_strdup(expected_id);
+        if (!out->task_id) {
+            rc = MODELLIX_ENOMEM;
+            goto done;
+        }
+    } else {
+        char *raw = dup_safe_string(id, MX_TASK_ID_MAX);
+        if (!raw || mx_validate_task_id(raw, &out->task_id, err, errcap) != MODELLIX_OK) {
+            free(raw);
+            mx_fmt(err, errcap, "the response has no valid data.task_id");
+            goto done;
+        }
+        free(raw);
     }
-    free(out->task_id);
-    out->task_id = checked;
     if (expected_id && strcmp(out->task_id, expected_id) != 0) {
         mx_fmt(err, errcap, "the response is about a different task ID");
         if (mismatch)
@@ -306,16 +352,12 @@ int mx_parse_task_response(const char *body, size_t len, const char *expected_id
     }
     const json_t *status = json_object_get(data, "status");
     if (status || expected_id) {
-        char *w = dup_safe_string(status, MX_SAFE_TEXT_STATUS_MAX);
-        char *trimmed = w ? mx_strdup_trimmed(w) : NULL;
-        free(w);
-        if (!trimmed || !*trimmed) {
-            free(trimmed);
+        out->status_word = dup_safe_trimmed(status, MX_SAFE_TEXT_STATUS_MAX);
+        if (!out->status_word) {
             mx_fmt(err, errcap, "the response has no valid data.status");
             goto done;
         }
-        out->status_word = trimmed;
-        out->status = mx_status_from_word(trimmed);
+        out->status = mx_status_from_word(out->status_word);
     } else {
         out->status = MODELLIX_TASK_PENDING; /* a submit answer without a status: queued */
     }
