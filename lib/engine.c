@@ -163,6 +163,8 @@ int mx_engine_init(mx_engine *e)
 
 void mx_engine_cleanup(mx_engine *e)
 {
+    for (size_t i = 0; i < e->nreq_free; i++)
+        free(e->req_free[i]);
     for (size_t i = 0; i < e->npool; i++)
         curl_easy_cleanup(e->pool[i]);
     free(e->pool);
@@ -321,6 +323,22 @@ void mx_req_init(mx_req *r, modellix_client *c, int32_t op, char *url, const cha
     r->max_bytes = MX_RESPONSE_MAX;
     r->rl_remaining = r->rl_limit = -1;
     mx_timer_init(&r->retry_timer, retry_fire);
+}
+
+mx_req *mx_req_new(mx_engine *e)
+{
+    return e->nreq_free ? e->req_free[--e->nreq_free] : malloc(sizeof(mx_req));
+}
+
+void mx_req_delete(mx_engine *e, mx_req *r)
+{
+    if (!r)
+        return;
+    mx_req_cleanup(r);
+    if (e->nreq_free < sizeof e->req_free / sizeof e->req_free[0])
+        e->req_free[e->nreq_free++] = r;
+    else
+        free(r);
 }
 
 void mx_req_cleanup(mx_req *r)

@@ -34,6 +34,8 @@ typedef struct mx_engine {
     size_t nheap, capheap;
     uint64_t seq;
     size_t running;
+    struct mx_req *req_free[64]; /* exchange records kept for reuse (each is ~1.3 KB) */
+    size_t nreq_free;
 } mx_engine;
 
 void mx_timer_init(mx_timer *t, void (*fire)(mx_timer *));
@@ -112,6 +114,11 @@ struct mx_req {
     /* a download's sink: receives body bytes instead of `resp` when set */
     size_t (*sink)(const char *p, size_t n, void *ctx);
 };
+
+/* A heap-allocated exchange record, from the engine's free list when it has one; and its release
+   (cleanup, then back to the list or freed). Background polls and queued submissions use these. */
+mx_req *mx_req_new(mx_engine *e);
+void mx_req_delete(mx_engine *e, mx_req *r);
 
 /* Prepare an exchange (url is taken over: freed by mx_req_cleanup). */
 void mx_req_init(mx_req *r, struct modellix_client *c, int32_t op, char *url, const char *log_path);

@@ -2,6 +2,7 @@
 #include "json_limits.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct frame {
     const json_t *node;
@@ -10,10 +11,10 @@ typedef struct frame {
 
 int mx_json_within_limits(const json_t *root, size_t max_depth, size_t max_nodes)
 {
-    size_t cap = 64, top = 0, nodes = 0;
-    frame *st = malloc(cap * sizeof *st);
-    if (!st)
-        return 0;
+    /* most documents fit the frames on the stack; deeper or wider ones move to the heap */
+    frame local[64];
+    frame *st = local;
+    size_t cap = sizeof local / sizeof local[0], top = 0, nodes = 0;
     st[top++] = (frame){root, 1};
     int ok = 1;
     while (top && ok) {
@@ -30,11 +31,13 @@ int mx_json_within_limits(const json_t *root, size_t max_depth, size_t max_nodes
             size_t ncap = cap;
             while (ncap < top + kids)
                 ncap *= 2;
-            frame *n = realloc(st, ncap * sizeof *st);
+            frame *n = st == local ? malloc(ncap * sizeof *n) : realloc(st, ncap * sizeof *n);
             if (!n) {
                 ok = 0;
                 break;
             }
+            if (st == local)
+                memcpy(n, local, top * sizeof *n);
             st = n;
             cap = ncap;
         }
@@ -48,6 +51,7 @@ int mx_json_within_limits(const json_t *root, size_t max_depth, size_t max_nodes
             json_object_foreach((json_t *)f.node, k, v) st[top++] = (frame){v, f.depth + 1};
         }
     }
-    free(st);
+    if (st != local)
+        free(st);
     return ok;
 }

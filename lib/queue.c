@@ -61,8 +61,7 @@ static void submitted(mx_req *r, void *ctx)
     free(t->body);
     t->body = NULL;
     int rc = r->rc == MODELLIX_OK ? MODELLIX_OK : mx_fail_req(c, t, r);
-    mx_req_cleanup(r);
-    free(r);
+    mx_req_delete(&c->eng, r);
     t->sub = NULL;
     if (rc == MODELLIX_OK) {
         t->sub_state = MODELLIX_SUBMIT_ACCEPTED;
@@ -88,7 +87,7 @@ static void send_one(modellix_task *t)
 {
     modellix_client *c = t->c;
     char *url = mx_join_url(c->base_url, t->sub_path);
-    mx_req *r = calloc(1, sizeof *r);
+    mx_req *r = mx_req_new(&c->eng);
     if (!url || !r) {
         free(url);
         free(r);

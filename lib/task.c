@@ -7,10 +7,12 @@
 
 char *mx_join_url(const char *base, const char *path)
 {
-    size_t n = strlen(base) + strlen(path) + 1;
-    char *u = malloc(n);
-    if (u)
-        mx_fmt(u, n, "%s%s", base, path);
+    size_t b = strlen(base), p = strlen(path);
+    char *u = malloc(b + p + 1);
+    if (u) {
+        memcpy(u, base, b);
+        memcpy(u + b, path, p + 1);
+    }
     return u;
 }
 
@@ -257,8 +259,7 @@ void modellix_task_free(modellix_task *t)
     mx_queue_remove(t);
     mx_watch_stop(t);
     if (t->sub) {
-        mx_req_cleanup(t->sub);
-        free(t->sub);
+        mx_req_delete(&c->eng, t->sub);
         t->sub = NULL;
     }
     mx_active_remove(t);

@@ -47,8 +47,8 @@ char *mx_buf_take(mx_buf *b)
     if (!b->data && mx_buf_append(b, "", 0) != 0)
         return NULL;
     char *d = b->data;
-    if (b->cap > b->len + 1) {
-        /* what the caller keeps is sized to fit (task JSON, paths: held for the task's life) */
+    if (b->cap - b->len - 1 >= 256) {
+        /* what the caller keeps (task JSON, paths: held for the task's life) does not waste much */
         char *fit = realloc(d, b->len + 1);
         if (fit)
             d = fit;

@@ -93,8 +93,7 @@ static void poll_finished(mx_req *r, void *ctx)
         finish_now = 1;
         finished_rc = mx_fail_req(c, t, r);
     }
-    mx_req_cleanup(r);
-    free(r);
+    mx_req_delete(&c->eng, r);
     t->poll = NULL;
     if (finish_now)
         mx_task_finish(t, finished_rc);
@@ -106,7 +105,7 @@ static void poll_fire(mx_timer *tm)
 {
     modellix_task *t = (modellix_task *)((char *)tm - offsetof(modellix_task, poll_timer));
     modellix_client *c = t->c;
-    if (!(t->poll = malloc(sizeof *t->poll))) {
+    if (!(t->poll = mx_req_new(&c->eng))) {
         mx_task_finish(t, mx_fail(c, t, MODELLIX_ENOMEM, 0, NULL, "out of memory"));
         return;
     }
@@ -133,8 +132,7 @@ void mx_watch_stop(modellix_task *t)
         return;
     mx_timer_disarm(&t->c->eng, &t->poll_timer);
     if (t->poll) {
-        mx_req_cleanup(t->poll); /* aborts a query in flight; the task keeps its last state */
-        free(t->poll);
+        mx_req_delete(&t->c->eng, t->poll); /* aborts a query in flight; the task keeps its last state */
         t->poll = NULL;
     }
     if (t->watched) {
