@@ -208,6 +208,9 @@ void mx_run_exchange(modellix_client *c, mx_req *r);
 /* Task internals shared by task.c, watch.c, queue.c, wait.c and download.c */
 void mx_task_apply(modellix_task *t, mx_task_info *info, mx_buf *body);
 modellix_task *mx_task_new(modellix_client *c);
+/* Check a submission's slug and body and build its path (malloc'd); records the failure. */
+int mx_submission_prepare(modellix_client *c, const char *model_slug, const char *body_json, char **path_out,
+                          size_t *body_len_out);
 int mx_task_set_id(modellix_task *t, char *id);
 char *mx_join_url(const char *base, const char *path);
 /* Start a status query of t into r (initialised here); finish is called when it ends. */

@@ -5,7 +5,6 @@
  * submissions wait here instead of drawing 429s. After an unknown outcome the rest of the queue is
  * skipped unless the client was told to continue. */
 #include "internal.h"
-#include "validate.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -132,23 +131,11 @@ int modellix_task_submit_async(modellix_task **out, modellix_client *c, const ch
     if (!c)
         return MODELLIX_EINVAL;
     mx_clear_error(c);
-    char err[200], *type, *provider, *model;
-    int rc = mx_validate_slug(model_slug, &type, &provider, &model, err, sizeof err);
+    char *path;
+    size_t blen;
+    int rc = mx_submission_prepare(c, model_slug, body_json, &path, &blen);
     if (rc != MODELLIX_OK)
-        return mx_fail(c, NULL, rc, 0, NULL, "%s", rc == MODELLIX_EINVAL ? err : modellix_strerror(rc));
-    char *path = mx_path_submit(type, provider, model, c->submit_path == MODELLIX_SUBMIT_PATH_ASYNC);
-    free(type);
-    free(provider);
-    free(model);
-    size_t blen = body_json ? strlen(body_json) : 0;
-    rc = path ? mx_validate_body(body_json, blen, err, sizeof err) : MODELLIX_ENOMEM;
-    if (rc != MODELLIX_OK) {
-        free(path);
-        return mx_fail(c, NULL, rc, 0, NULL, "%s",
-                       rc == MODELLIX_EINVAL ? err
-                       : rc == MODELLIX_ETOOLARGE ? "the request body is larger than 64 MiB"
-                                                 : modellix_strerror(rc));
-    }
+        return rc;
     modellix_task *t = mx_task_new(c);
     if (!t || !(t->slug = mx_strdup_trimmed(model_slug)) || !(t->body = mx_strndup(body_json, blen))) {
         free(path);

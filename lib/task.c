@@ -96,14 +96,10 @@ int mx_submit_accept(mx_req *r, int *retryable, void *ctx)
     return MODELLIX_OK;
 }
 
-int modellix_task_submit(modellix_task **out, modellix_client *c, const char *model_slug, const char *body_json)
+int mx_submission_prepare(modellix_client *c, const char *model_slug, const char *body_json, char **path_out,
+                          size_t *body_len_out)
 {
-    if (!out)
-        return MODELLIX_EINVAL;
-    *out = NULL;
-    if (!c)
-        return MODELLIX_EINVAL;
-    mx_clear_error(c);
+    *path_out = NULL;
     char err[200], *type, *provider, *model;
     int rc = mx_validate_slug(model_slug, &type, &provider, &model, err, sizeof err);
     if (rc != MODELLIX_OK)
@@ -121,6 +117,24 @@ int modellix_task_submit(modellix_task **out, modellix_client *c, const char *mo
         return mx_fail(c, NULL, rc, 0, NULL, "%s",
                        rc == MODELLIX_ETOOLARGE ? "the request body is larger than 64 MiB" : err);
     }
+    *path_out = path;
+    *body_len_out = blen;
+    return MODELLIX_OK;
+}
+
+int modellix_task_submit(modellix_task **out, modellix_client *c, const char *model_slug, const char *body_json)
+{
+    if (!out)
+        return MODELLIX_EINVAL;
+    *out = NULL;
+    if (!c)
+        return MODELLIX_EINVAL;
+    mx_clear_error(c);
+    char *path;
+    size_t blen;
+    int rc = mx_submission_prepare(c, model_slug, body_json, &path, &blen);
+    if (rc != MODELLIX_OK)
+        return rc;
     modellix_task *t = mx_task_new(c);
     char *url = mx_join_url(c->base_url, path);
     if (!t || !url || !(t->slug = mx_strdup_trimmed(model_slug))) {
