@@ -359,16 +359,6 @@ out:
     return rc;
 }
 
-static int all_digits(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
-}
-
 int main(int argc, char **argv)
 {
     bu_no_proxy();
@@ -377,8 +367,7 @@ int main(int argc, char **argv)
                         "[host_conns=16] [maxconnects=32] [repeats=1] [limit_s=600]\n");
         return 0;
     }
-    long n = argc > 2 && all_digits(argv[2]) ? strtol(argv[2], NULL, 10) : 1000;
-    n = bu_arg_long(argc, argv, 2, "n", n);
+    long n = bu_arg_count(argc, argv, 1000);
     long inflight = bu_arg_long(argc, argv, 2, "inflight", 256);
     long poll = bu_arg_long(argc, argv, 2, "poll_ms", 10);
     long fresh = bu_arg_long(argc, argv, 2, "fresh", 1);

@@ -329,3 +329,19 @@ int bu_mock_counters(const char *url, bu_counters *out)
         fprintf(stderr, "bench: cannot read the mock's counters\n");
     return rc;
 }
+
+static int all_digits(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+long bu_arg_count(int argc, char **argv, long def)
+{
+    long n = argc > 2 && all_digits(argv[2]) ? strtol(argv[2], NULL, 10) : def;
+    return bu_arg_long(argc, argv, 2, "n", n);
+}

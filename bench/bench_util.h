@@ -48,6 +48,9 @@ long bu_maxrss_kib(void);
 /* Arguments of the form key=value. Returns the value of `key`, or `def` if absent or malformed. */
 long bu_arg_long(int argc, char **argv, int first, const char *key, long def);
 
+/* The task count: argv[2] when it is all digits, overridden by n=VALUE, else `def`. */
+long bu_arg_count(int argc, char **argv, long def);
+
 /* Median of n doubles (sorts a copy). */
 double bu_median(const double *v, size_t n);
 

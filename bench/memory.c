@@ -83,16 +83,6 @@ static void snapshot(const char *name)
 #endif
 }
 
-static int all_digits(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
-}
-
 int main(int argc, char **argv)
 {
     bu_no_proxy();
@@ -100,8 +90,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: memory MOCK|URL [N] [n=10000] [inflight=10000] [first_poll_ms=10] [limit_s=600]\n");
         return 0;
     }
-    long n = argc > 2 && all_digits(argv[2]) ? strtol(argv[2], NULL, 10) : 10000;
-    n = bu_arg_long(argc, argv, 2, "n", n);
+    long n = bu_arg_count(argc, argv, 10000);
     long inflight = bu_arg_long(argc, argv, 2, "inflight", 10000);
     long first = bu_arg_long(argc, argv, 2, "first_poll_ms", 10);
     long limit_s = bu_arg_long(argc, argv, 2, "limit_s", 600);

@@ -107,16 +107,6 @@ static int one_run(const char *url, size_t n, int32_t inflight, int64_t *poll_ms
     return 0;
 }
 
-static int all_digits(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
-}
-
 int main(int argc, char **argv)
 {
     bu_no_proxy();
@@ -124,8 +114,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: throughput MOCK|URL [N] [n=N] [inflight=256] [poll_ms=1] [repeats=1] [limit_s=600]\n");
         return 0;
     }
-    long n = argc > 2 && all_digits(argv[2]) ? strtol(argv[2], NULL, 10) : 1000;
-    n = bu_arg_long(argc, argv, 2, "n", n);
+    long n = bu_arg_count(argc, argv, 1000);
     long inflight = bu_arg_long(argc, argv, 2, "inflight", 256);
     long poll = bu_arg_long(argc, argv, 2, "poll_ms", 1);
     long repeats = bu_arg_long(argc, argv, 2, "repeats", 1);
