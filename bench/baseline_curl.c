@@ -397,10 +397,9 @@ int main(int argc, char **argv)
     printf("%4s %9s %10s %11s %10s %9s %9s %12s %10s %11s\n", "run", "wall_s", "exchanges", "exchanges/s",
            "tasks/s", "submits", "polls", "connections", "cpu_us/ex", "not_success");
 
-    double *xs = calloc((size_t)repeats, sizeof *xs), *ts = calloc((size_t)repeats, sizeof *ts);
-    double *ws = calloc((size_t)repeats, sizeof *ws), *cs = calloc((size_t)repeats, sizeof *cs);
-    size_t done = 0, bad_total = 0;
-    for (long r = 0; xs && ts && ws && cs && r < repeats; r++) {
+    bu_runs runs;
+    int runs_ok = bu_runs_init(&runs, repeats) == 0;
+    for (long r = 0; runs_ok && r < repeats; r++) {
         run_result res;
         if (one_run(m.url, (size_t)n, inflight, poll, fresh, host_conns, maxconnects, limit_s, &res) != 0)
             break;
@@ -417,26 +416,12 @@ int main(int argc, char **argv)
                fresh, r + 1, n, inflight, poll, res.wall_s, res.exchanges, res.submits, res.polls,
                res.local_exchanges, res.connections, xps, tps, res.cpu_s, cpu_us, res.not_success, res.timed_out);
         fflush(stdout);
-        xs[done] = xps;
-        ts[done] = tps;
-        ws[done] = res.wall_s;
-        cs[done] = cpu_us;
-        done++;
-        bad_total += res.not_success;
+        bu_runs_add(&runs, res.wall_s, xps, tps, cpu_us, res.not_success);
     }
-    if (done > 0) {
-        printf("median of %zu: wall %.3f s, %.0f exchanges/s, %.0f tasks/s, %.1f us CPU/exchange; "
-               "tasks not SUCCESS over all runs: %zu\n",
-               done, bu_median(ws, done), bu_median(xs, done), bu_median(ts, done), bu_median(cs, done), bad_total);
-        printf("MEDIAN prog=baseline_curl fresh=%ld runs=%zu tasks=%ld max_in_flight=%ld wall_s=%.4f "
-               "exchanges_per_s=%.1f tasks_per_s=%.1f cpu_us_per_exchange=%.2f not_success_total=%zu\n",
-               fresh, done, n, inflight, bu_median(ws, done), bu_median(xs, done), bu_median(ts, done),
-               bu_median(cs, done), bad_total);
-    }
-    free(xs);
-    free(ts);
-    free(ws);
-    free(cs);
+    char label[64];
+    snprintf(label, sizeof label, "prog=baseline_curl fresh=%ld", fresh);
+    bu_runs_print(&runs, label, n, inflight);
+    bu_runs_free(&runs);
     bu_mock_stop(&m);
     curl_global_cleanup();
     return 0;

@@ -345,3 +345,50 @@ long bu_arg_count(int argc, char **argv, long def)
     long n = argc > 2 && all_digits(argv[2]) ? strtol(argv[2], NULL, 10) : def;
     return bu_arg_long(argc, argv, 2, "n", n);
 }
+
+int bu_runs_init(bu_runs *r, long repeats)
+{
+    size_t n = repeats > 0 ? (size_t)repeats : 1;
+    r->wall_s = calloc(n, sizeof *r->wall_s);
+    r->exchanges_per_s = calloc(n, sizeof *r->exchanges_per_s);
+    r->tasks_per_s = calloc(n, sizeof *r->tasks_per_s);
+    r->cpu_us = calloc(n, sizeof *r->cpu_us);
+    r->done = r->not_success = 0;
+    r->cap = n;
+    return r->wall_s && r->exchanges_per_s && r->tasks_per_s && r->cpu_us ? 0 : -1;
+}
+
+void bu_runs_add(bu_runs *r, double wall_s, double xps, double tps, double cpu_us, size_t not_success)
+{
+    r->not_success += not_success;
+    if (r->done == r->cap)
+        return;
+    r->wall_s[r->done] = wall_s;
+    r->exchanges_per_s[r->done] = xps;
+    r->tasks_per_s[r->done] = tps;
+    r->cpu_us[r->done] = cpu_us;
+    r->done++;
+}
+
+void bu_runs_print(const bu_runs *r, const char *label, long tasks, long inflight)
+{
+    if (!r->done)
+        return;
+    double w = bu_median(r->wall_s, r->done), x = bu_median(r->exchanges_per_s, r->done);
+    double t = bu_median(r->tasks_per_s, r->done), u = bu_median(r->cpu_us, r->done);
+    printf("median of %zu: wall %.3f s, %.0f exchanges/s, %.0f tasks/s, %.1f us CPU/exchange; "
+           "tasks not SUCCESS over all runs: %zu\n",
+           r->done, w, x, t, u, r->not_success);
+    printf("MEDIAN %s runs=%zu tasks=%ld max_in_flight=%ld wall_s=%.4f exchanges_per_s=%.1f tasks_per_s=%.1f "
+           "cpu_us_per_exchange=%.2f not_success_total=%zu\n",
+           label, r->done, tasks, inflight, w, x, t, u, r->not_success);
+}
+
+void bu_runs_free(bu_runs *r)
+{
+    free(r->wall_s);
+    free(r->exchanges_per_s);
+    free(r->tasks_per_s);
+    free(r->cpu_us);
+    r->wall_s = r->exchanges_per_s = r->tasks_per_s = r->cpu_us = NULL;
+}

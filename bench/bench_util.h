@@ -51,6 +51,18 @@ long bu_arg_long(int argc, char **argv, int first, const char *key, long def);
 /* The task count: argv[2] when it is all digits, overridden by n=VALUE, else `def`. */
 long bu_arg_count(int argc, char **argv, long def);
 
+/* The figures of repeated runs, and their medians. */
+typedef struct bu_runs {
+    double *wall_s, *exchanges_per_s, *tasks_per_s, *cpu_us; /* one entry per run */
+    size_t done, cap, not_success;
+} bu_runs;
+/* Room for `repeats` runs. Returns 0 or -1. */
+int bu_runs_init(bu_runs *r, long repeats);
+void bu_runs_add(bu_runs *r, double wall_s, double xps, double tps, double cpu_us, size_t not_success);
+/* The medians, as a human line and a machine line "MEDIAN <label> runs=... tasks=... ...". */
+void bu_runs_print(const bu_runs *r, const char *label, long tasks, long inflight);
+void bu_runs_free(bu_runs *r);
+
 /* Median of n doubles (sorts a copy). */
 double bu_median(const double *v, size_t n);
 
