@@ -563,6 +563,22 @@ static int attempt_sent(CURL *h, CURLcode cres)
     return pre > 0;
 }
 
+/* The peer's certificate or our trust anchors were refused: a setting to fix, not a fault to retry. */
+static int tls_refused(CURLcode cres)
+{
+    switch (cres) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static void finish(mx_req *r, int rc)
 {
     if (r->finished)
@@ -639,6 +655,11 @@ static void req_complete(mx_req *r, CURLcode cres)
         rc = r->sink_rc;
         if (!r->msg[0])
             mx_fmt(r->msg, sizeof r->msg, "%s %s: %s", method_name(r), r->log_path, modellix_strerror(rc));
+    } else if (cres != CURLE_OK && !sent && tls_refused(cres)) {
+        cls = MX_CLASS_REJECTED;
+        rc = MODELLIX_ETLS;
+        mx_fmt(r->msg, sizeof r->msg, "%s %s: %s (the request was not sent)", method_name(r), r->log_path,
+               r->errbuf[0] ? r->errbuf : curl_easy_strerror(cres));
     } else if (cres != CURLE_OK) {
         int timed_out = cres == CURLE_OPERATION_TIMEDOUT;
         int at_deadline = timed_out && now >= r->deadline_ms - 2;

@@ -85,6 +85,7 @@ const char *modellix_strerror(int code)
     case MODELLIX_EIO: return "local file error";
     case MODELLIX_ESTATE: return "not allowed in the object's current state";
     case MODELLIX_EINIT: return "global initialisation failed";
+    case MODELLIX_ETLS: return "TLS certificate verification failed";
     default: return "unknown error code";
     }
 }

@@ -42,7 +42,7 @@ __all__ = [
 OK = 0
 EINVAL, ENOMEM, ENOKEY, ENETWORK, ETIMEOUT, ECANCELED, EAUTH, EPAYMENT, ENOTFOUND = range(-1, -10, -1)
 ERATELIMIT, ESERVER, EHTTP, EPROTOCOL, ETOOLARGE, EOUTCOME_UNKNOWN, ETASK_FAILED = range(-10, -17, -1)
-EUSER, EUNSAFE, EEXIST, EIO, ESTATE, EINIT = range(-17, -23, -1)
+EUSER, EUNSAFE, EEXIST, EIO, ESTATE, EINIT, ETLS = range(-17, -24, -1)
 
 
 class TaskState:
@@ -104,6 +104,7 @@ class ExistsError(ModellixError, FileExistsError): pass
 class LocalIOError(ModellixError, OSError): pass
 class StateError(ModellixError): pass
 class InitError(ModellixError): pass
+class TLSError(ModellixError): pass
 
 _ERRORS = {
     EINVAL: InvalidArgumentError, ENOMEM: OutOfMemoryError, ENOKEY: NoKeyError, ENETWORK: NetworkError,
@@ -112,6 +113,7 @@ _ERRORS = {
     EPROTOCOL: ProtocolError, ETOOLARGE: TooLargeError, EOUTCOME_UNKNOWN: OutcomeUnknownError,
     ETASK_FAILED: TaskFailedError, EUSER: UserCallbackError, EUNSAFE: UnsafeDownloadError,
     EEXIST: ExistsError, EIO: LocalIOError, ESTATE: StateError, EINIT: InitError,
+    ETLS: TLSError,
 }
 
 

@@ -197,8 +197,13 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_submit_path(modellix_op
 
 /**
  * Use a PEM file of CA certificates (copied path) to verify the API's and file hosts' TLS
- * certificates instead of the system store. Certificate verification is always on; there is no
- * setting that turns it off. NULL restores the system store.
+ * certificates instead of the system store. Certificate verification (chain and host name) is always
+ * on; there is no setting, option or environment variable that turns it off. NULL restores the
+ * system store.
+ *
+ * The file is read when a connection is made: if it cannot be read, or the server's certificate does
+ * not chain to it or does not match the host name, the call fails with ::MODELLIX_ETLS before any
+ * request is sent, and is not retried.
  *
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
  */

@@ -95,7 +95,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_download_limits(modelli
  * @return ::MODELLIX_OK; ::MODELLIX_EINVAL; ::MODELLIX_ESTATE (the task has not succeeded);
  *         ::MODELLIX_EUNSAFE; ::MODELLIX_EEXIST; ::MODELLIX_ETOOLARGE; ::MODELLIX_EIO (with errno text
  *         in the message); ::MODELLIX_ENOTFOUND / ::MODELLIX_EAUTH (the file host answered 404 / 403:
- *         the URL may have expired); ::MODELLIX_ENETWORK; ::MODELLIX_ETIMEOUT; ::MODELLIX_ECANCELED;
+ *         the URL may have expired); ::MODELLIX_ENETWORK; ::MODELLIX_ETLS; ::MODELLIX_ETIMEOUT; ::MODELLIX_ECANCELED;
  *         ::MODELLIX_EHTTP; ::MODELLIX_ENOMEM. Nothing is left in @p dir on error.
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_task_download(modellix_task *t, size_t i, const char *dir,

@@ -41,7 +41,9 @@ enum modellix_result {
     MODELLIX_EIO = -20,             /**< a local file could not be created, read, written or renamed */
     MODELLIX_ESTATE = -21,          /**< the object is not in a state that allows the call (for example,
                                          downloading from a task that has not succeeded) */
-    MODELLIX_EINIT = -22            /**< global initialisation failed (libcurl could not start) */
+    MODELLIX_EINIT = -22,           /**< global initialisation failed (libcurl could not start) */
+    MODELLIX_ETLS = -23             /**< the server's TLS certificate was not trusted or does not match
+                                         the host name, or the CA file could not be used; never retried */
 };
 
 /**

@@ -54,7 +54,8 @@ enum modellix_task_state {
  * @return ::MODELLIX_OK; ::MODELLIX_EINVAL (bad slug or body: nothing was sent); ::MODELLIX_EAUTH,
  *         ::MODELLIX_EPAYMENT, ::MODELLIX_ENOTFOUND, ::MODELLIX_EHTTP (rejected: no task was
  *         created); ::MODELLIX_ERATELIMIT (still throttled at the deadline: no task was created);
- *         ::MODELLIX_ENETWORK (could not connect: nothing was sent); ::MODELLIX_EOUTCOME_UNKNOWN;
+ *         ::MODELLIX_ENETWORK (could not connect: nothing was sent); ::MODELLIX_ETLS (certificate refused:
+ *         nothing was sent); ::MODELLIX_EOUTCOME_UNKNOWN;
  *         ::MODELLIX_ETIMEOUT or ::MODELLIX_ECANCELED before anything was sent; ::MODELLIX_ENOMEM.
  *         Details: modellix_client_errmsg(), modellix_client_http_status(),
  *         modellix_client_request_id().
@@ -135,8 +136,8 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_task_attach(modellix_task **out, mo
  * @return ::MODELLIX_OK whatever the task's state (check modellix_task_status()); an error code if the
  *         query failed: ::MODELLIX_EPROTOCOL (bad JSON, wrong shape, or the answer names another
  *         task), ::MODELLIX_ETOOLARGE (over 16 MiB), ::MODELLIX_ENOTFOUND, ::MODELLIX_EAUTH,
- *         ::MODELLIX_ERATELIMIT, ::MODELLIX_ESERVER, ::MODELLIX_ENETWORK, ::MODELLIX_ETIMEOUT,
- *         ::MODELLIX_ECANCELED...; ::MODELLIX_ESTATE for a task that is queued, being submitted or
+ *         ::MODELLIX_ERATELIMIT, ::MODELLIX_ESERVER, ::MODELLIX_ENETWORK, ::MODELLIX_ETLS,
+ *         ::MODELLIX_ETIMEOUT, ::MODELLIX_ECANCELED...; ::MODELLIX_ESTATE for a task that is queued, being submitted or
  *         watched in the background. The task keeps its previous state on error; details are on the
  *         task (modellix_task_errmsg()) and on the client.
  */

@@ -84,6 +84,11 @@ void fx_client(fixture *f, const fx_opts *o)
     assert_int_equal(modellix_options_set_log_callback(opts, capture, f, NULL), MODELLIX_OK);
     assert_int_equal(modellix_options_set_log_level(opts, MODELLIX_LOG_DEBUG), MODELLIX_OK);
     assert_int_equal(modellix_options_set_submit_path(opts, o->submit_path), MODELLIX_OK);
+    if (o->ca_file)
+        assert_int_equal(modellix_options_set_ca_file(opts, o->ca_file), MODELLIX_OK);
+    if (o->on_attempt)
+        assert_int_equal(modellix_options_set_attempt_callback(opts, o->on_attempt, o->on_attempt_ud, NULL),
+                         MODELLIX_OK);
     if (o->policy) {
         assert_int_equal(modellix_options_set_retry_policy(opts, o->policy), MODELLIX_OK);
     } else if (o->fast_retries) {

@@ -34,6 +34,9 @@ typedef struct fx_opts {
     modellix_retry_policy *policy; /* used when set */
     const char *base_url;    /* NULL = the mock's */
     int32_t submit_path;
+    const char *ca_file;     /* NULL = the system store */
+    modellix_attempt_fn on_attempt; /* with on_attempt_ud; NULL = none */
+    void *on_attempt_ud;
 } fx_opts;
 
 /* Group-level: start the mock (tasks take `duration_ms`; no concurrency limit). */

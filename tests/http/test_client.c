@@ -141,7 +141,7 @@ static void test_version_and_codes(void **state)
     assert_int_equal(modellix_version_num(), MODELLIX_VERSION_NUM);
     assert_string_equal(modellix_version_string(), MODELLIX_VERSION_STRING);
     assert_true(MODELLIX_AT_LEAST_VERSION(0, 1, 0));
-    for (int code = 0; code >= MODELLIX_EINIT; code--) {
+    for (int code = 0; code >= MODELLIX_ETLS; code--) {
         const char *s = modellix_strerror(code);
         assert_non_null(s);
         assert_string_not_equal(s, "unknown error code");

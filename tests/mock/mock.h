@@ -49,6 +49,9 @@ typedef struct mock_config {
     int32_t rate_limit;          /* requests per minute; default 0 = unlimited */
     int64_t result_ttl_ms;       /* result files expire this long after the task ends; default 24 h */
     int32_t threads;             /* server threads; default 2 */
+    const char *tls_cert_file;   /* with tls_key_file: serve HTTPS with this PEM certificate (chain), and
+                                    every URL the mock gives out is https://; NULL = plain HTTP (default) */
+    const char *tls_key_file;    /* the certificate's PEM private key (read at start) */
 } mock_config;
 
 void mock_config_init(mock_config *cfg);

@@ -219,6 +219,7 @@ struct mock_server {
     struct MHD_Daemon *daemon, *other_daemon;
     mk_listener main_l, other_l;
     char url[80], other_url[80];
+    char *tls_cert, *tls_key; /* PEM text while serving HTTPS, else NULL */
     uint16_t port, other_port;
     char **api_keys;
     size_t n_api_keys;

@@ -24,6 +24,8 @@ static void usage(FILE *to)
             "  --rate-limit N      requests per minute (default 0 = unlimited)\n"
             "  --result-ttl-ms N   result files expire N ms after the task ends (default 24 h)\n"
             "  --threads N         server threads (default 2)\n"
+            "  --tls-cert FILE     serve HTTPS with this PEM certificate (needs --tls-key)\n"
+            "  --tls-key FILE      the certificate's PEM private key\n"
             "  --help              this text\n"
             "The first line printed on stdout is the base URL, e.g. http://127.0.0.1:40123.\n"
             "Control interface: /_mock/faults, /_mock/counters, /_mock/reset, /_mock/config, /_mock/tasks.\n");
@@ -42,12 +44,13 @@ static int parse_int(const char *s, long long lo, long long hi, long long *out)
 
 int main(int argc, char **argv)
 {
-    enum { O_PORT = 1, O_BIND, O_KEY, O_DURATION, O_MAXRUN, O_RATE, O_TTL, O_THREADS, O_HELP };
+    enum { O_PORT = 1, O_BIND, O_KEY, O_DURATION, O_MAXRUN, O_RATE, O_TTL, O_THREADS, O_CERT, O_CERTKEY, O_HELP };
     static const struct option opts[] = {
         {"port", required_argument, NULL, O_PORT},         {"bind", required_argument, NULL, O_BIND},
         {"api-key", required_argument, NULL, O_KEY},       {"duration-ms", required_argument, NULL, O_DURATION},
         {"max-running", required_argument, NULL, O_MAXRUN}, {"rate-limit", required_argument, NULL, O_RATE},
         {"result-ttl-ms", required_argument, NULL, O_TTL}, {"threads", required_argument, NULL, O_THREADS},
+        {"tls-cert", required_argument, NULL, O_CERT},     {"tls-key", required_argument, NULL, O_CERTKEY},
         {"help", no_argument, NULL, O_HELP},               {NULL, 0, NULL, 0}};
     mock_config cfg;
     mock_config_init(&cfg);
@@ -90,6 +93,12 @@ int main(int argc, char **argv)
             bad = parse_int(optarg, 1, 64, &v);
             cfg.threads = (int32_t)v;
             break;
+        case O_CERT:
+            cfg.tls_cert_file = optarg;
+            break;
+        case O_CERTKEY:
+            cfg.tls_key_file = optarg;
+            break;
         case O_HELP:
             usage(stdout);
             free(keys);
@@ -123,7 +132,7 @@ int main(int argc, char **argv)
 
     mock_server *m = NULL;
     if (mock_server_start(&m, &cfg) != 0) {
-        fprintf(stderr, "modellix-mock: cannot start (port busy or bad configuration)\n");
+        fprintf(stderr, "modellix-mock: cannot start (port busy, bad configuration or unreadable TLS files)\n");
         free(keys);
         return 1;
     }

@@ -465,18 +465,25 @@ static int parse_bind(const char *addr, uint16_t port, mk_addr *out, bool *v6)
 }
 
 static struct MHD_Daemon *start_daemon(mk_listener *l, const mk_addr *addr, bool v6, unsigned threads,
-                                       uint16_t *port)
+                                       const char *tls_cert, const char *tls_key, uint16_t *port)
 {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME;
     flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL : MHD_USE_POLL;
     if (v6)
         flags |= MHD_USE_IPv6;
+    /* The TLS options come last: with no certificate they are replaced by the end marker. */
+    enum MHD_OPTION tls_key_opt = MHD_OPTION_END, tls_cert_opt = MHD_OPTION_END;
+    if (tls_cert != NULL) {
+        flags |= MHD_USE_TLS;
+        tls_key_opt = MHD_OPTION_HTTPS_MEM_KEY;
+        tls_cert_opt = MHD_OPTION_HTTPS_MEM_CERT;
+    }
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, l, MHD_OPTION_SOCK_ADDR, &addr->sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)128 * 1024, MHD_OPTION_URI_LOG_CALLBACK, on_uri, l,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
-        MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_NOTIFY_CONNECTION, on_connection, l, tls_key_opt,
+        tls_key, tls_cert_opt, tls_cert, MHD_OPTION_END);
     if (d == NULL)
         return NULL;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -499,7 +506,29 @@ static void free_server(mock_server *m)
     mk_faults_destroy(&m->faults);
     mk_stats_destroy(&m->stats);
     mk_rate_destroy(&m->rate);
+    free(m->tls_cert);
+    free(m->tls_key);
     free(m);
+}
+
+/* A whole PEM file as a string (at most 1 MiB), or NULL. */
+static char *read_text_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap + 1);
+    if (buf != NULL)
+        n = fread(buf, 1, cap + 1, f);
+    int bad = buf == NULL || ferror(f) || n == 0 || n > cap;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    return buf;
 }
 
 int mock_server_start(mock_server **out, const mock_config *cfg)
@@ -518,6 +547,9 @@ int mock_server_start(mock_server **out, const mock_config *cfg)
         parse_bind(cfg->bind_address, 0, &other_addr, &v6) != 0)
         return -1;
     if (cfg->n_api_keys > 0 && cfg->api_keys == NULL)
+        return -1;
+    if ((cfg->tls_cert_file == NULL) != (cfg->tls_key_file == NULL) ||
+        (cfg->tls_cert_file != NULL && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES))
         return -1;
 
     mock_server *m = calloc(1, sizeof *m);
@@ -563,8 +595,17 @@ int mock_server_start(mock_server **out, const mock_config *cfg)
     m->main_l = (mk_listener){m, false};
     m->other_l = (mk_listener){m, true};
     unsigned threads = cfg->threads <= 0 ? 2u : cfg->threads > 64 ? 64u : (unsigned)cfg->threads;
-    m->daemon = start_daemon(&m->main_l, &addr, v6, threads, &m->port);
-    m->other_daemon = m->daemon ? start_daemon(&m->other_l, &other_addr, v6, 1, &m->other_port) : NULL;
+    if (cfg->tls_cert_file != NULL &&
+        ((m->tls_cert = read_text_file(cfg->tls_cert_file)) == NULL ||
+         (m->tls_key = read_text_file(cfg->tls_key_file)) == NULL)) {
+        mk_stall_stop(&m->stall);
+        mk_stall_destroy(&m->stall);
+        free_server(m);
+        return -1;
+    }
+    m->daemon = start_daemon(&m->main_l, &addr, v6, threads, m->tls_cert, m->tls_key, &m->port);
+    m->other_daemon =
+        m->daemon ? start_daemon(&m->other_l, &other_addr, v6, 1, m->tls_cert, m->tls_key, &m->other_port) : NULL;
     if (m->other_daemon == NULL) {
         if (m->daemon != NULL)
             MHD_stop_daemon(m->daemon);
@@ -576,8 +617,9 @@ int mock_server_start(mock_server **out, const mock_config *cfg)
     char hostbuf[INET6_ADDRSTRLEN + 2] = "[::1]";
     if (!v6 && inet_ntop(AF_INET, &addr.v4.sin_addr, hostbuf, sizeof hostbuf) == NULL)
         snprintf(hostbuf, sizeof hostbuf, "127.0.0.1");
-    snprintf(m->url, sizeof m->url, "http://%s:%u", hostbuf, (unsigned)m->port);
-    snprintf(m->other_url, sizeof m->other_url, "http://%s:%u", hostbuf, (unsigned)m->other_port);
+    const char *scheme = m->tls_cert != NULL ? "https" : "http";
+    snprintf(m->url, sizeof m->url, "%s://%s:%u", scheme, hostbuf, (unsigned)m->port);
+    snprintf(m->other_url, sizeof m->other_url, "%s://%s:%u", scheme, hostbuf, (unsigned)m->other_port);
     *out = m;
     return 0;
 }
