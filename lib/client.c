@@ -185,14 +185,15 @@ int modellix_client_new(modellix_client **out, const modellix_options *opts)
     atomic_init(&c->cancel_requested, 0);
     mx_rng_seed(&c->rng, opts->random_seed);
 
-    char err[200];
+    char err[200] = "";
     const char *key, *base;
+    const char *what = "the API key"; /* where the failing setting came from, for the log */
     char *k = NULL;
     rc = MODELLIX_OK;
     if (!env_or(opts->api_key, "MODELLIX_API_KEY", &key)) {
         rc = MODELLIX_ENOKEY;
     } else if ((rc = mx_validate_api_key(key, &k, err, sizeof err)) != MODELLIX_OK) {
-        rc = rc == MODELLIX_EINVAL ? MODELLIX_EINVAL : rc;
+        what = opts->api_key ? "the API key" : "MODELLIX_API_KEY";
     } else {
         rc = build_headers(c, k);
     }
@@ -203,6 +204,7 @@ int modellix_client_new(modellix_client **out, const modellix_options *opts)
         free(k);
     }
     if (rc == MODELLIX_OK) {
+        what = opts->base_url ? "the base URL" : "MODELLIX_BASE_URL";
         if (env_or(opts->base_url, "MODELLIX_BASE_URL", &base))
             rc = mx_validate_base_url(base, &c->base_url, err, sizeof err);
         else if (!(c->base_url = mx_strdup(MX_DEFAULT_ORIGIN)))
@@ -226,6 +228,11 @@ int modellix_client_new(modellix_client **out, const modellix_options *opts)
         rc = mx_engine_init(&c->eng);
     modellix_options_free(defaults);
     if (rc != MODELLIX_OK) {
+        /* There is no object to carry the message, so the options' log sink gets it. */
+        if (rc == MODELLIX_EINVAL)
+            mx_log(c, MODELLIX_LOG_ERROR, "modellix_client_new: %s: %s: %s", modellix_strerror(rc), what, err);
+        else
+            mx_log(c, MODELLIX_LOG_ERROR, "modellix_client_new: %s", modellix_strerror(rc));
         modellix_client_free(c);
         return rc;
     }

@@ -268,9 +268,11 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_task_callback(modellix_
  * modellix_options_set_base_url(). No network traffic happens here.
  *
  * @param[out] out receives the client, or NULL on error. Free it with modellix_client_free().
- * @return ::MODELLIX_OK, ::MODELLIX_EINVAL (bad base URL or key from the environment: the message
- *         names the variable, never the key), ::MODELLIX_ENOKEY (no key anywhere),
- *         ::MODELLIX_ENOMEM, ::MODELLIX_EINIT.
+ * On failure there is no client to carry a message, so the reason (naming the setting or the
+ * environment variable, never the key) goes to the log sink of @p opts at ::MODELLIX_LOG_ERROR.
+ *
+ * @return ::MODELLIX_OK, ::MODELLIX_EINVAL (bad base URL or key, from @p opts or the environment),
+ *         ::MODELLIX_ENOKEY (no key anywhere), ::MODELLIX_ENOMEM, ::MODELLIX_EINIT.
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_client_new(modellix_client **out, const modellix_options *opts);
 

@@ -161,11 +161,17 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_task_wait(modellix_task *t, int64_t
  * connections. Each task's own result and error are on the task. All tasks must belong to @p c.
  * NULL entries are skipped.
  *
+ * A task whose poll fails for good (for example 404, or an expired task) stops being polled and
+ * keeps its error (modellix_task_errcode()) while the others go on. A task that failed on the
+ * service is not an error of this call: it is terminal, with ::MODELLIX_TASK_FAILED.
+ *
  * @return ::MODELLIX_OK when every task is terminal (successful or failed: check each);
  *         ::MODELLIX_ETIMEOUT (finished tasks keep their results, the others their ids and last
- *         state); ::MODELLIX_ECANCELED; ::MODELLIX_EINVAL. A task whose poll fails for good (for
- *         example 404) stops being polled and keeps its error (modellix_task_errcode()); the call
- *         then returns the first such error after the others are terminal.
+ *         state); ::MODELLIX_ECANCELED; ::MODELLIX_EINVAL (a task of another client or listed twice,
+ *         timeout_ms <= 0).
+ *         Any other code is a task's: once no task is left to poll, the error of the first task
+ *         in array order whose poll failed for good (the same code as that task's
+ *         modellix_task_errcode()); the other tasks are finished.
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_client_wait_all(modellix_client *c, modellix_task *const *tasks,
                                                             size_t n, int64_t timeout_ms);

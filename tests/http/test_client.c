@@ -21,6 +21,51 @@ static void test_missing_key(void **state)
     assert_int_equal(modellix_client_new(NULL, NULL), MODELLIX_EINVAL);
 }
 
+static char new_log[2048];
+static void log_into(int32_t level, const char *message, void *ud)
+{
+    (void)ud;
+    assert_int_equal(level, MODELLIX_LOG_ERROR);
+    snprintf(new_log, sizeof new_log, "%s", message);
+}
+
+/* modellix_client_new has no object for a message: the reason goes to the options' log sink, and
+ * names the setting or variable but never the key. */
+static void test_new_failure_reason_is_logged(void **state)
+{
+    (void)state;
+    modellix_options *o;
+    assert_int_equal(modellix_options_new(&o), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_log_callback(o, log_into, NULL, NULL), MODELLIX_OK);
+    modellix_client *c;
+
+    unsetenv("MODELLIX_API_KEY");
+    new_log[0] = '\0';
+    assert_int_equal(modellix_client_new(&c, o), MODELLIX_ENOKEY);
+    assert_non_null(strstr(new_log, "MODELLIX_API_KEY"));
+
+    setenv("MODELLIX_API_KEY", FX_KEY " with\ta tab", 1);
+    new_log[0] = '\0';
+    assert_int_equal(modellix_client_new(&c, o), MODELLIX_EINVAL);
+    assert_non_null(strstr(new_log, "MODELLIX_API_KEY"));
+    assert_null(strstr(new_log, "SENTINEL"));
+
+    setenv("MODELLIX_API_KEY", FX_KEY, 1);
+    setenv("MODELLIX_BASE_URL", "ftp://api.example.test", 1);
+    new_log[0] = '\0';
+    assert_int_equal(modellix_client_new(&c, o), MODELLIX_EINVAL);
+    assert_non_null(strstr(new_log, "MODELLIX_BASE_URL"));
+    assert_null(strstr(new_log, "SENTINEL"));
+
+    unsetenv("MODELLIX_BASE_URL");
+    new_log[0] = '\0';
+    assert_int_equal(modellix_client_new(&c, o), MODELLIX_OK);
+    assert_string_equal(new_log, "");
+    modellix_client_free(c);
+    unsetenv("MODELLIX_API_KEY");
+    modellix_options_free(o);
+}
+
 static void test_environment(void **state)
 {
     fixture *f = *state;
@@ -190,6 +235,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_missing_key),
+        cmocka_unit_test(test_new_failure_reason_is_logged),
         cmocka_unit_test_setup_teardown(test_environment, fx_test_setup, fx_test_teardown),
         cmocka_unit_test(test_base_url_option),
         cmocka_unit_test(test_option_arguments),
