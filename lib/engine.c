@@ -216,6 +216,55 @@ static void pool_put(mx_engine *e, CURL *h)
 }
 
 static void req_complete(mx_req *r, CURLcode cres);
+static void attempt_or_finish(mx_req *r);
+
+/* The gate: at most MX_ACTIVE_MAX easy handles are in the multi at once. curl would queue the rest
+   itself (16 connections per host), but each queued handle costs its buffers (~20 KB): 10 000 polls
+   falling due together would hold 200 MB. Attempts beyond the limit wait here, oldest first, with no
+   handle, and start as slots free up (gate_admit, at the end of every step). */
+#define MX_ACTIVE_MAX 64
+
+static void gate_push(mx_engine *e, mx_req *r)
+{
+    r->gated = 1;
+    r->gate_next = NULL;
+    r->gate_prev = e->gate_tail;
+    if (e->gate_tail)
+        e->gate_tail->gate_next = r;
+    else
+        e->gate_head = r;
+    e->gate_tail = r;
+}
+
+static void gate_unlink(mx_engine *e, mx_req *r)
+{
+    if (!r->gated)
+        return;
+    if (r->gate_prev)
+        r->gate_prev->gate_next = r->gate_next;
+    else
+        e->gate_head = r->gate_next;
+    if (r->gate_next)
+        r->gate_next->gate_prev = r->gate_prev;
+    else
+        e->gate_tail = r->gate_prev;
+    r->gate_prev = r->gate_next = NULL;
+    r->gated = 0;
+}
+
+static int gate_open(const mx_engine *e)
+{
+    return e->gate_head && e->running < MX_ACTIVE_MAX;
+}
+
+static void gate_admit(mx_engine *e)
+{
+    while (gate_open(e)) {
+        mx_req *r = e->gate_head;
+        gate_unlink(e, r);
+        attempt_or_finish(r);
+    }
+}
 
 static void drain_completions(mx_engine *e)
 {
@@ -233,6 +282,8 @@ static void drain_completions(mx_engine *e)
 
 int64_t mx_engine_timeout(const mx_engine *e, int64_t now)
 {
+    if (gate_open(e))
+        return 0;
     int64_t due = e->curl_due;
     if (e->nheap && (due < 0 || e->heap[0]->due < due))
         due = e->heap[0]->due;
@@ -270,7 +321,8 @@ void mx_engine_step(mx_engine *e, int wait_ms)
         mx_timer_disarm(e, t);
         t->fire(t);
     }
-    /* a timer may have added transfers: let curl start them at once */
+    gate_admit(e);
+    /* a timer or the gate may have added transfers: let curl start them at once */
     if (e->curl_due >= 0 && e->curl_due <= mx_now_ms()) {
         e->curl_due = -1;
         curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
@@ -441,6 +493,10 @@ static int start_attempt(mx_req *r)
     int64_t left = r->deadline_ms - now;
     if (left <= 0)
         return MODELLIX_ETIMEOUT;
+    if (c->eng.running >= MX_ACTIVE_MAX) {
+        gate_push(&c->eng, r);
+        return MODELLIX_OK;
+    }
     if (r->op != MODELLIX_OP_DOWNLOAD) {
         int64_t wait = mx_pace_delay(c, now);
         if (wait >= left) {
@@ -749,7 +805,12 @@ static void req_complete(mx_req *r, CURLcode cres)
 
 static void retry_fire(mx_timer *t)
 {
-    mx_req *r = (mx_req *)((char *)t - offsetof(mx_req, retry_timer));
+    attempt_or_finish((mx_req *)((char *)t - offsetof(mx_req, retry_timer)));
+}
+
+/* Start the next attempt of r (or queue it at the gate); end the exchange if it cannot start. */
+static void attempt_or_finish(mx_req *r)
+{
     int rc = start_attempt(r);
     if (rc != MODELLIX_OK) {
         if (rc == MODELLIX_ETIMEOUT)
@@ -795,6 +856,7 @@ void mx_req_abort(mx_req *r, int rc)
         mx_fmt(r->msg, sizeof r->msg, "%s %s: %s", method_name(r), r->log_path, modellix_strerror(rc));
     }
     mx_timer_disarm(&r->c->eng, &r->retry_timer);
+    gate_unlink(&r->c->eng, r);
     if (!r->finished) {
         r->finish = NULL; /* an aborted exchange does not call back: the caller is the one ending it */
         finish(r, rc);

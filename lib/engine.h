@@ -33,7 +33,8 @@ typedef struct mx_engine {
     mx_timer **heap;
     size_t nheap, capheap;
     uint64_t seq;
-    size_t running;
+    size_t running;  /* easy handles in the multi, at most MX_ACTIVE_MAX */
+    struct mx_req *gate_head, *gate_tail; /* attempts waiting for a handle slot, oldest first */
     struct mx_req *req_free[64]; /* exchange records kept for reuse (each is ~1.3 KB) */
     size_t nreq_free;
 } mx_engine;
@@ -100,6 +101,8 @@ struct mx_req {
     char errbuf[CURL_ERROR_SIZE];
 
     mx_timer retry_timer;
+    struct mx_req *gate_prev, *gate_next; /* in the engine's gate queue while `gated` */
+    int gated;
     int active, finished;
     int rc;
     int32_t http_status; /* of the final attempt */

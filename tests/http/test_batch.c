@@ -88,6 +88,41 @@ static void test_queue_respects_the_team_limit(void **state)
     modellix_client_free(c);
 }
 
+/* Far more exchanges due at once than the engine's 64 handle slots: the rest wait at the gate and
+ * all complete; a wait that times out with exchanges still waiting at the gate leaves them cleanly. */
+static void test_more_exchanges_than_handle_slots(void **state)
+{
+    fixture *f = *state;
+    enum { N = 300 };
+    counter k = {0, 0};
+    modellix_client *c = batch_client(f, N, 0, &k);
+    static modellix_task *ts[N];
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(modellix_task_submit_async(&ts[i], c, FX_SLUG, "{\"prompt\":\"g\",\"mock_duration_ms\":100}"),
+                         MODELLIX_OK);
+        assert_int_equal(modellix_task_set_user_data(ts[i], &ts[i]), MODELLIX_OK);
+    }
+    assert_int_equal(modellix_client_wait_all(c, ts, N, 60000), MODELLIX_OK);
+    assert_int_equal(k.succeeded, N);
+    assert_int_equal(fx_tasks_created(f), N);
+
+    /* every poll stalls for 5 s: 300 polls fall due, 64 go out, the rest wait at the gate */
+    modellix_task *again[N];
+    for (int i = 0; i < N; i++)
+        assert_int_equal(modellix_task_attach(&again[i], c, modellix_task_id(ts[i])), MODELLIX_OK);
+    mock_fault stall = {.route = MOCK_ROUTE_TASK, .kind = MOCK_FAULT_STALL, .stall_ms = 5000};
+    fx_fault_full(f, &stall);
+    int64_t t0 = fx_ms();
+    assert_int_equal(modellix_client_wait_all(c, again, N, 300), MODELLIX_ETIMEOUT);
+    assert_true(fx_ms() - t0 < 2000);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(modellix_task_status(again[i]), MODELLIX_TASK_UNKNOWN);
+        modellix_task_free(again[i]);
+        modellix_task_free(ts[i]);
+    }
+    modellix_client_free(c);
+}
+
 static void test_unknown_outcome_stops_the_queue(void **state)
 {
     fixture *f = *state;
@@ -272,6 +307,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_queue_respects_the_team_limit, fx_test_setup, fx_test_teardown),
+        cmocka_unit_test_setup_teardown(test_more_exchanges_than_handle_slots, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_unknown_outcome_stops_the_queue, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_unknown_is_reported_before_the_skips, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_rejection_does_not_stop_the_queue, fx_test_setup, fx_test_teardown),
