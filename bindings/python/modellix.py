@@ -249,7 +249,7 @@ def strerror(code):
 
 
 def version():
-    """The run-time library version, e.g. "0.1.0"."""
+    """The run-time library version, e.g. "1.0.0"."""
     return _str(_C.version_string())
 
 

@@ -185,7 +185,8 @@ static void test_version_and_codes(void **state)
     (void)state;
     assert_int_equal(modellix_version_num(), MODELLIX_VERSION_NUM);
     assert_string_equal(modellix_version_string(), MODELLIX_VERSION_STRING);
-    assert_true(MODELLIX_AT_LEAST_VERSION(0, 1, 0));
+    assert_true(MODELLIX_AT_LEAST_VERSION(1, 0, 0));
+    assert_false(MODELLIX_AT_LEAST_VERSION(2, 0, 0));
     for (int code = 0; code >= MODELLIX_ETLS; code--) {
         const char *s = modellix_strerror(code);
         assert_non_null(s);
