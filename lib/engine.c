@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define MX_HOST_CONNECTIONS 16 /* parallel connections to one host (CURLMOPT_MAX_HOST_CONNECTIONS) */
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Timer heap (binary min-heap on (due, seq); seq keeps equal deadlines first-in first-out).        */
 
@@ -156,7 +158,7 @@ int mx_engine_init(mx_engine *e)
     curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, on_timer);
     curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
     /* Bound parallel connections per host: connections are reused, transfers beyond this queue. */
-    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
+    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MX_HOST_CONNECTIONS);
     curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, 32L);
     return MODELLIX_OK;
 }
@@ -218,11 +220,12 @@ static void pool_put(mx_engine *e, CURL *h)
 static void req_complete(mx_req *r, CURLcode cres);
 static void attempt_or_finish(mx_req *r);
 
-/* The gate: at most MX_ACTIVE_MAX easy handles are in the multi at once. curl would queue the rest
-   itself (16 connections per host), but each queued handle costs its buffers (~20 KB): 10 000 polls
-   falling due together would hold 200 MB. Attempts beyond the limit wait here, oldest first, with no
-   handle, and start as slots free up (gate_admit, at the end of every step). */
-#define MX_ACTIVE_MAX 64
+/* The gate: at most MX_ACTIVE_MAX easy handles are in the multi at once, as many as curl can run: the
+   API host's connections plus a few for a download's file host. curl would park the rest itself, but
+   each parked handle holds its buffers (~21 KB): 10 000 polls falling due together held 150 MB, and
+   the allocator kept that burst's pages afterwards. Attempts beyond the limit wait here, oldest
+   first, with no handle, and start as slots free up (gate_admit, at the end of every step). */
+#define MX_ACTIVE_MAX (MX_HOST_CONNECTIONS + 4)
 
 static void gate_push(mx_engine *e, mx_req *r)
 {
