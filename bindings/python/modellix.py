@@ -155,6 +155,7 @@ _SIGNATURES = {
     "modellix_options_free": (None, [_p]),
     "modellix_options_set_api_key": (_i, [_p, _s]),
     "modellix_options_set_base_url": (_i, [_p, _s]),
+    "modellix_options_set_ca_file": (_i, [_p, _s]),
     "modellix_options_set_timeout_ms": (_i, [_p, _i64]),
     "modellix_options_set_call_timeout_ms": (_i, [_p, _i64]),
     "modellix_options_set_max_in_flight": (_i, [_p, _i32]),
@@ -350,12 +351,15 @@ class Client:
     user_agent       product token, e.g. "myapp/1.0"
     continue_on_unknown  keep sending queued submissions after an unknown outcome (default False)
     retry            "default", "none" or "seed" (the last risks duplicate charges)
+    ca_file          a PEM file of CA certificates to trust instead of the system store (verification
+                     itself is always on); a refused certificate raises TLSError
     on_done          callable(task: Task), called once per task when it becomes done (submit_async /
                      watched tasks), from inside the call that drives the client
     """
 
     def __init__(self, api_key=None, base_url=None, timeout_ms=None, call_timeout_ms=None, max_in_flight=None,
-                 log=None, log_level=None, user_agent=None, continue_on_unknown=None, retry=None, on_done=None):
+                 log=None, log_level=None, user_agent=None, continue_on_unknown=None, retry=None, on_done=None,
+                 ca_file=None):
         _global_init()
         self._ptr = None
         self._lock = threading.RLock()
@@ -380,6 +384,8 @@ class Client:
                 _check_plain(_C.options_set_log_level(opts, int(log_level)))
             if user_agent is not None:
                 _check_plain(_C.options_set_user_agent(opts, _bytes(user_agent, "user_agent")))
+            if ca_file is not None:
+                _check_plain(_C.options_set_ca_file(opts, _bytes(os.fspath(ca_file), "ca_file")))
             if continue_on_unknown is not None:
                 _check_plain(_C.options_set_continue_on_unknown(opts, 1 if continue_on_unknown else 0))
             if retry is not None:

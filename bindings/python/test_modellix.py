@@ -35,7 +35,7 @@ class Mock:
         self.proc = subprocess.Popen([exe, "--port", "0"] + list(args), stdout=subprocess.PIPE,
                                      stdin=subprocess.DEVNULL)
         self.url = self.proc.stdout.readline().decode().strip()
-        if not self.url.startswith("http://"):
+        if not self.url.startswith(("http://", "https://")):
             self.stop()
             raise RuntimeError("modellix-mock did not print its URL (got %r)" % self.url)
 
@@ -227,6 +227,37 @@ class BindingTest(unittest.TestCase):
                 break
         self.assertEqual(active, 0)
         self.assertEqual(t.status, modellix.TaskState.SUCCESS)
+
+
+@unittest.skipUnless(os.environ.get("MX_TEST_CERTS"), "MX_TEST_CERTS (the test certificates) not set")
+class TLSTest(unittest.TestCase):
+    """modellix-mock serving HTTPS (--tls-cert/--tls-key) with the build's throw-away test CA."""
+
+    @classmethod
+    def setUpClass(cls):
+        certs = os.environ["MX_TEST_CERTS"]
+        cls.ca = os.path.join(certs, "ca.pem")
+        cls.mock = Mock("--duration-ms", "50", "--tls-cert", os.path.join(certs, "server.pem"),
+                        "--tls-key", os.path.join(certs, "server.key"))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.mock.stop()
+
+    def test_trusted_ca(self):
+        self.assertTrue(self.mock.url.startswith("https://127.0.0.1:"))
+        with modellix.Client(api_key=KEY, base_url=self.mock.url, ca_file=self.ca) as c:
+            t = c.submit(SLUG, {"prompt": "over tls"})
+            t.wait(timeout_ms=20000)
+            self.assertEqual(t.status, modellix.TaskState.SUCCESS)
+            self.assertEqual(t.download_bytes(0)[:8], PNG)
+
+    def test_untrusted_certificate(self):
+        with modellix.Client(api_key=KEY, base_url=self.mock.url) as c:
+            with self.assertRaises(modellix.TLSError) as cm:
+                c.submit(SLUG, {"prompt": "refused"})
+            self.assertEqual(cm.exception.code, modellix.ETLS)
+            self.assertIn("certificate", cm.exception.message)
 
 
 if __name__ == "__main__":
