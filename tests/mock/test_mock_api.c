@@ -326,6 +326,25 @@ static void config_rejects_non_loopback(void **state)
     mock_server_stop(NULL);
 }
 
+/* HTTPS needs both PEM files, readable; a bad pair is refused at start, not at the first request. */
+static void config_tls_files(void **state)
+{
+    (void)state;
+    mock_config cfg;
+    mock_config_init(&cfg);
+    mock_server *m = (mock_server *)1;
+    cfg.tls_cert_file = "/nonexistent/server.pem";
+    assert_int_equal(mock_server_start(&m, &cfg), -1); /* no key */
+    assert_null(m);
+    cfg.tls_key_file = "/nonexistent/server.key";
+    assert_int_equal(mock_server_start(&m, &cfg), -1); /* unreadable */
+    cfg.tls_cert_file = NULL;
+    assert_int_equal(mock_server_start(&m, &cfg), -1); /* no certificate */
+    /* a file that is not a certificate: libmicrohttpd refuses to start */
+    cfg.tls_cert_file = cfg.tls_key_file = "/proc/self/status";
+    assert_int_equal(mock_server_start(&m, &cfg), -1);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -340,6 +359,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(catalogue_validate_balance, setup, teardown),
         cmocka_unit_test_setup_teardown(standard_headers, setup, teardown),
         cmocka_unit_test(config_rejects_non_loopback),
+        cmocka_unit_test(config_tls_files),
     };
     int rc = cmocka_run_group_tests_name("mock_api", tests, NULL, NULL);
     curl_global_cleanup();
