@@ -218,15 +218,14 @@ static void pool_put(mx_engine *e, CURL *h)
 }
 
 static void req_complete(mx_req *r, CURLcode cres);
-static void attempt_or_finish(mx_req *r);
+static void attempt_or_finish(mx_req *r, int admitted);
 
-/* The gate: at most MX_ACTIVE_MAX easy handles are in the multi at once, as many as curl can run: the
-   API host's connections plus a few for a download's file host. curl would park the rest itself, but
-   each parked handle holds its buffers (~21 KB): 10 000 polls falling due together held 150 MB, and
-   the allocator kept that burst's pages afterwards. Attempts beyond the limit wait here, oldest
-   first, with no handle, and start as slots free up (gate_admit, at the end of every step). */
-#define MX_ACTIVE_MAX (MX_HOST_CONNECTIONS + 4)
-
+/* The gate: at most MX_HOST_CONNECTIONS API exchanges hold an easy handle at once, as many as curl
+   runs to the API host. curl would park the rest itself, but each parked handle holds its buffers
+   (~21 KB): 10 000 polls falling due together held 150 MB, and the allocator kept that burst's pages
+   afterwards. API attempts beyond the limit wait here, first come first served, with no handle, and
+   start as slots free up (gate_admit, at the end of every step); their deadline timer runs while they
+   wait. Downloads are not gated: they go to other hosts, and a client runs at most one at a time. */
 static void gate_push(mx_engine *e, mx_req *r)
 {
     r->gated = 1;
@@ -257,7 +256,7 @@ static void gate_unlink(mx_engine *e, mx_req *r)
 
 static int gate_open(const mx_engine *e)
 {
-    return e->gate_head && e->running < MX_ACTIVE_MAX;
+    return e->gate_head && e->api_running < MX_HOST_CONNECTIONS;
 }
 
 static void gate_admit(mx_engine *e)
@@ -265,7 +264,8 @@ static void gate_admit(mx_engine *e)
     while (gate_open(e)) {
         mx_req *r = e->gate_head;
         gate_unlink(e, r);
-        attempt_or_finish(r);
+        mx_timer_disarm(e, &r->retry_timer); /* its deadline timer */
+        attempt_or_finish(r, 1);
     }
 }
 
@@ -489,15 +489,22 @@ static void set_constant_options(const modellix_client *c, CURL *h)
         curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
 }
 
-static int start_attempt(mx_req *r)
+/* Start an attempt, or queue it at the gate (admitted = it comes from the head of the gate). */
+static int start_attempt(mx_req *r, int admitted)
 {
     modellix_client *c = r->c;
     int64_t now = mx_now_ms();
     int64_t left = r->deadline_ms - now;
     if (left <= 0)
         return MODELLIX_ETIMEOUT;
-    if (c->eng.running >= MX_ACTIVE_MAX) {
+    if (!r->configure && (c->eng.api_running >= MX_HOST_CONNECTIONS || (c->eng.gate_head && !admitted))) {
         gate_push(&c->eng, r);
+        mx_log(c, MODELLIX_LOG_DEBUG, "%s %s: waiting for one of the %d connections", method_name(r), r->log_path,
+               MX_HOST_CONNECTIONS);
+        if (mx_timer_arm(&c->eng, &r->retry_timer, r->deadline_ms) != MODELLIX_OK) {
+            gate_unlink(&c->eng, r);
+            return MODELLIX_ENOMEM;
+        }
         return MODELLIX_OK;
     }
     if (r->op != MODELLIX_OP_DOWNLOAD) {
@@ -577,6 +584,8 @@ static int start_attempt(mx_req *r)
     }
     r->active = 1;
     c->eng.running++;
+    if (pooled)
+        c->eng.api_running++;
     return MODELLIX_OK;
 }
 
@@ -594,6 +603,8 @@ static void release_easy(mx_req *r)
     r->easy = NULL;
     r->active = 0;
     r->c->eng.running--;
+    if (!r->configure)
+        r->c->eng.api_running--;
 }
 
 /* Did this attempt possibly reach the server? Conservative: yes unless it provably did not. */
@@ -806,15 +817,20 @@ static void req_complete(mx_req *r, CURLcode cres)
         finish(r, MODELLIX_ENOMEM);
 }
 
+/* A retry or pacing delay is over; or the deadline of an attempt waiting at the gate has come (it is
+   taken out of the gate, and start_attempt reports the deadline). */
 static void retry_fire(mx_timer *t)
 {
-    attempt_or_finish((mx_req *)((char *)t - offsetof(mx_req, retry_timer)));
+    mx_req *r = (mx_req *)((char *)t - offsetof(mx_req, retry_timer));
+    int admitted = r->gated;
+    gate_unlink(&r->c->eng, r);
+    attempt_or_finish(r, admitted);
 }
 
 /* Start the next attempt of r (or queue it at the gate); end the exchange if it cannot start. */
-static void attempt_or_finish(mx_req *r)
+static void attempt_or_finish(mx_req *r, int admitted)
 {
-    int rc = start_attempt(r);
+    int rc = start_attempt(r, admitted);
     if (rc != MODELLIX_OK) {
         if (rc == MODELLIX_ETIMEOUT)
             mx_fmt(r->msg, sizeof r->msg, "%s %s: the deadline passed before the next attempt", method_name(r),
@@ -833,7 +849,7 @@ int mx_req_start(mx_req *r, int64_t deadline_ms)
     r->unknown_seen = 0;
     r->msg[0] = '\0';
     r->http_status = 0;
-    int rc = start_attempt(r);
+    int rc = start_attempt(r, 0);
     if (rc != MODELLIX_OK) {
         if (!r->msg[0])
             mx_fmt(r->msg, sizeof r->msg, "%s %s: %s", method_name(r), r->log_path, modellix_strerror(rc));

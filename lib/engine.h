@@ -33,8 +33,9 @@ typedef struct mx_engine {
     mx_timer **heap;
     size_t nheap, capheap;
     uint64_t seq;
-    size_t running;  /* easy handles in the multi, at most MX_ACTIVE_MAX */
-    struct mx_req *gate_head, *gate_tail; /* attempts waiting for a handle slot, oldest first */
+    size_t running;     /* easy handles in the multi */
+    size_t api_running; /* of which API exchanges' (pooled handles), at most MX_HOST_CONNECTIONS */
+    struct mx_req *gate_head, *gate_tail; /* API attempts waiting for a connection, oldest first */
     struct mx_req *req_free[64]; /* exchange records kept for reuse (each is ~1.3 KB) */
     size_t nreq_free;
 } mx_engine;

@@ -267,8 +267,11 @@ void modellix_task_free(modellix_task *t)
     if (!t)
         return;
     modellix_client *c = t->c;
-    if (t->sub && !t->sub->finished)
+    if (t->sub && !t->sub->finished && (t->sub->active || t->sub->unknown_seen))
         mx_log(c, MODELLIX_LOG_WARN, "a task freed while its submission %s was in flight: its outcome is unknown",
+               t->sub_path ? t->sub_path : "");
+    else if (t->sub && !t->sub->finished)
+        mx_log(c, MODELLIX_LOG_INFO, "a task freed before its submission %s was sent: no task was created",
                t->sub_path ? t->sub_path : "");
     mx_queue_remove(t);
     mx_watch_stop(t);

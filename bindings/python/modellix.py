@@ -385,7 +385,10 @@ class Client:
             if user_agent is not None:
                 _check_plain(_C.options_set_user_agent(opts, _bytes(user_agent, "user_agent")))
             if ca_file is not None:
-                _check_plain(_C.options_set_ca_file(opts, _bytes(os.fspath(ca_file), "ca_file")))
+                path = os.fsencode(ca_file)   # file names need not be UTF-8
+                if b"\0" in path:
+                    raise ValueError("ca_file contains a NUL byte")
+                _check_plain(_C.options_set_ca_file(opts, path))
             if continue_on_unknown is not None:
                 _check_plain(_C.options_set_continue_on_unknown(opts, 1 if continue_on_unknown else 0))
             if retry is not None:

@@ -269,7 +269,9 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_task_callback(modellix_
  *
  * @param[out] out receives the client, or NULL on error. Free it with modellix_client_free().
  * On failure there is no client to carry a message, so the reason (naming the setting or the
- * environment variable, never the key) goes to the log sink of @p opts at ::MODELLIX_LOG_ERROR.
+ * environment variable, never the key) goes to the log sink of @p opts at ::MODELLIX_LOG_ERROR;
+ * except for ::MODELLIX_EINIT and an ::MODELLIX_ENOMEM before the client exists, which have no
+ * more to say than their code.
  *
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL (bad base URL or key, from @p opts or the environment),
  *         ::MODELLIX_ENOKEY (no key anywhere), ::MODELLIX_ENOMEM, ::MODELLIX_EINIT.

@@ -170,8 +170,10 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_task_wait(modellix_task *t, int64_t
  *         state); ::MODELLIX_ECANCELED; ::MODELLIX_EINVAL (a task of another client or listed twice,
  *         timeout_ms <= 0).
  *         Any other code is a task's: once no task is left to poll, the error of the first task
- *         in array order whose poll failed for good (the same code as that task's
- *         modellix_task_errcode()); the other tasks are finished.
+ *         in array order that ended with one (the same code as its modellix_task_errcode()): a
+ *         poll that failed for good, or, for a task of modellix_task_submit_async(), a submission
+ *         that was rejected, skipped or whose outcome is unknown (also one that ended before this
+ *         call). The other tasks are finished.
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_client_wait_all(modellix_client *c, modellix_task *const *tasks,
                                                             size_t n, int64_t timeout_ms);
