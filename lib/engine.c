@@ -759,6 +759,7 @@ static void req_complete(mx_req *r, CURLcode cres)
     }
     if (cls == MX_CLASS_UNKNOWN && is_submit)
         r->unknown_seen = 1;
+    r->outcome_unknown = cls == MX_CLASS_UNKNOWN;
     if (r->op != MODELLIX_OP_DOWNLOAD)
         mx_pace_update(c, r->rl_remaining, r->rl_limit, r->rl_reset, r->retry_after, now);
 
@@ -845,6 +846,7 @@ int mx_req_start(mx_req *r, int64_t deadline_ms)
     r->deadline_ms = deadline_ms;
     r->finished = 0;
     r->rc = MODELLIX_OK;
+    r->outcome_unknown = 0;
     r->attempt = 0;
     r->unknown_seen = 0;
     r->msg[0] = '\0';

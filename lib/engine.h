@@ -107,6 +107,7 @@ struct mx_req {
     int active, finished;
     int rc;
     int32_t http_status; /* of the final attempt */
+    int outcome_unknown; /* the final attempt failed in the "unknown" class (no valid answer) */
     char msg[400];       /* message of the final failure */
 
     mx_accept_fn accept;

@@ -59,10 +59,15 @@ void mx_task_finish(modellix_task *t, int rc)
     }
 }
 
-/* Which poll failures a watch rides out: the next scheduled poll may well succeed. */
-static int transient(int rc)
+/* Which poll failures a watch rides out: the next scheduled poll may well succeed. Those are the
+   failures the retry policy retries (a query is idempotent): no connection, throttling, 5xx, the
+   deadline, and an answer that was no answer (not JSON, cut short, 408...). A refusal (404, 401, an
+   answer about another task) ends the watch. */
+static int transient(const mx_req *r)
 {
-    return rc == MODELLIX_ENETWORK || rc == MODELLIX_ERATELIMIT || rc == MODELLIX_ESERVER || rc == MODELLIX_ETIMEOUT;
+    int rc = r->rc;
+    return rc == MODELLIX_ENETWORK || rc == MODELLIX_ERATELIMIT || rc == MODELLIX_ESERVER || rc == MODELLIX_ETIMEOUT ||
+           (r->outcome_unknown && rc != MODELLIX_ECANCELED && rc != MODELLIX_ENOMEM);
 }
 
 static void schedule_next(modellix_task *t)
@@ -87,7 +92,7 @@ static void poll_finished(mx_req *r, void *ctx)
             finish_now = 1;
             finished_rc = t->status == MODELLIX_TASK_SUCCESS ? MODELLIX_OK : MODELLIX_ETASK_FAILED;
         }
-    } else if (transient(rc)) {
+    } else if (transient(r)) {
         mx_log(c, MODELLIX_LOG_WARN, "%s; polling again later", r->msg);
     } else {
         finish_now = 1;

@@ -91,6 +91,31 @@ static void test_wait_rides_out_transient_errors(void **state)
     modellix_task_free(t);
 }
 
+/* An answer that is no answer (not JSON) after every retry of one poll: the wait polls again later, as
+ * for a 503, instead of giving up on a task that may well be running. */
+static void test_wait_rides_out_garbage(void **state)
+{
+    fixture *f = *state;
+    modellix_task *t = submit_ms(f, 300);
+    fx_fault(f, MOCK_ROUTE_TASK, "GET", MOCK_FAULT_GARBAGE, 0, 6);
+    assert_int_equal(modellix_task_wait(t, 20000), MODELLIX_OK);
+    assert_int_equal(modellix_task_status(t), MODELLIX_TASK_SUCCESS);
+    assert_non_null(strstr(f->log, "not valid JSON"));
+    assert_non_null(strstr(f->log, "polling again later"));
+    modellix_task_free(t);
+}
+
+/* An answer about another task is a refusal, not a hiccup: the wait stops with EPROTOCOL. */
+static void test_wait_stops_on_wrong_task(void **state)
+{
+    fixture *f = *state;
+    modellix_task *t = submit_ms(f, 300);
+    fx_fault(f, MOCK_ROUTE_TASK, "GET", MOCK_FAULT_WRONG_TASK_ID, 0, 0);
+    assert_int_equal(modellix_task_wait(t, 20000), MODELLIX_EPROTOCOL);
+    assert_int_equal(modellix_task_errcode(t), MODELLIX_EPROTOCOL);
+    modellix_task_free(t);
+}
+
 static void test_wait_stops_on_hard_error(void **state)
 {
     fixture *f = *state;
@@ -163,6 +188,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wait_all, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_wait_any, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_wait_rides_out_transient_errors, fx_test_setup, fx_test_teardown),
+        cmocka_unit_test_setup_teardown(test_wait_rides_out_garbage, fx_test_setup, fx_test_teardown),
+        cmocka_unit_test_setup_teardown(test_wait_stops_on_wrong_task, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_wait_stops_on_hard_error, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_cancel_from_another_thread, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_tasks_of_another_client, fx_test_setup, fx_test_teardown),
