@@ -1,10 +1,12 @@
 /* harness.c - the HTTP tests' shared fixture. */
 #include "harness.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static void capture(int32_t level, const char *message, void *ud)
 {
@@ -156,4 +158,42 @@ int64_t fx_requests(fixture *f, int32_t route)
 int64_t fx_tasks_created(fixture *f)
 {
     return mock_server_counter(f->m, MOCK_CTR_TASKS_CREATED, MOCK_ROUTE_ANY);
+}
+
+char *fx_make_dir(void)
+{
+    char tmpl[] = "/tmp/modellix-test-XXXXXX";
+    char *d = mkdtemp(tmpl);
+    assert_non_null(d);
+    return strdup(d);
+}
+
+int fx_count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            n++;
+    closedir(d);
+    return n;
+}
+
+void fx_remove_dir(char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    char p[1024];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+    free(dir);
 }

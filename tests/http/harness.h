@@ -58,6 +58,12 @@ int64_t fx_ms(void);
 /* 1 if the client's error message, the log and `extra` are free of the key. */
 void fx_assert_no_key(fixture *f, const char *extra);
 
+/* A fresh directory under /tmp (release with fx_remove_dir), the number of entries in one, and its
+ * removal with the files in it (it also frees the string). */
+char *fx_make_dir(void);
+int fx_count_entries(const char *dir);
+void fx_remove_dir(char *dir);
+
 /* The custom fast policy's callback (also used directly by tests). */
 int64_t fx_fast_policy(const modellix_attempt *a, void *ud);
 

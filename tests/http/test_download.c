@@ -1,7 +1,6 @@
 /* HTTP tests: downloading result files to a directory and to memory, and the safety rules. */
 #include "harness.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,47 +18,11 @@ static modellix_task *finished_task(fixture *f)
     return t;
 }
 
-static char *make_dir(void)
-{
-    char tmpl[] = "/tmp/modellix-test-XXXXXX";
-    char *d = mkdtemp(tmpl);
-    assert_non_null(d);
-    return strdup(d);
-}
-
-static int count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            n++;
-    closedir(d);
-    return n;
-}
-
-static void remove_dir(char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char p[1024];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-    free(dir);
-}
-
 static void test_download_to_dir(void **state)
 {
     fixture *f = *state;
     modellix_task *t = finished_task(f);
-    char *dir = make_dir();
+    char *dir = fx_make_dir();
     char *path = NULL;
     assert_int_equal(modellix_task_download(t, 0, dir, 0, &path), MODELLIX_OK);
     assert_non_null(path);
@@ -75,7 +38,7 @@ static void test_download_to_dir(void **state)
     mode_t mask = umask(022);
     umask(mask);
     assert_int_equal(st.st_mode & 0777, 0666 & ~mask); /* staged 0600, installed like any new file */
-    assert_int_equal(count_entries(dir), 1); /* no staging file left behind */
+    assert_int_equal(fx_count_entries(dir), 1); /* no staging file left behind */
     /* the file host never sees the key */
     char auth[256];
     assert_int_equal(mock_server_last_authorization(f->m, MOCK_ROUTE_FILE, auth, sizeof auth), 0);
@@ -85,10 +48,10 @@ static void test_download_to_dir(void **state)
     char *again = (char *)1;
     assert_int_equal(modellix_task_download(t, 0, dir, 0, &again), MODELLIX_EEXIST);
     assert_null(again);
-    assert_int_equal(count_entries(dir), 1);
+    assert_int_equal(fx_count_entries(dir), 1);
     assert_int_equal(modellix_task_download(t, 0, dir, MODELLIX_DOWNLOAD_OVERWRITE, &again), MODELLIX_OK);
     assert_string_equal(again, path);
-    assert_int_equal(count_entries(dir), 1);
+    assert_int_equal(fx_count_entries(dir), 1);
     modellix_free(again);
 
     /* to memory: the same bytes */
@@ -99,7 +62,7 @@ static void test_download_to_dir(void **state)
     assert_memory_equal(data, png_sig, 8);
     modellix_free(data);
     modellix_free(path);
-    remove_dir(dir);
+    fx_remove_dir(dir);
     modellix_task_free(t);
 }
 
@@ -176,14 +139,14 @@ static void test_expired_file(void **state)
     /* one refresh of the task, one more try, then the error */
     assert_int_equal(fx_requests(f, MOCK_ROUTE_FILE), 2);
     assert_int_equal(fx_requests(f, MOCK_ROUTE_TASK), 1);
-    char *dir = make_dir();
+    char *dir = fx_make_dir();
     assert_int_equal(modellix_task_download(t, 0, dir, 0, NULL), MODELLIX_ENOTFOUND);
-    assert_int_equal(count_entries(dir), 0); /* nothing partial at the final path, no staging file */
+    assert_int_equal(fx_count_entries(dir), 0); /* nothing partial at the final path, no staging file */
     mock_server_clear_faults(f->m);
     fx_fault(f, MOCK_ROUTE_FILE, "GET", MOCK_FAULT_RESET_MIDWAY, 200, 0);
     assert_int_equal(modellix_task_download(t, 0, dir, 0, NULL), MODELLIX_ENETWORK);
-    assert_int_equal(count_entries(dir), 0);
-    remove_dir(dir);
+    assert_int_equal(fx_count_entries(dir), 0);
+    fx_remove_dir(dir);
     /* the signed query string never reaches a message or a log line */
     const char *url = modellix_task_resource_url(t, 0);
     const char *q = strchr(url, '?');
@@ -266,12 +229,12 @@ static void test_progress_and_abort(void **state)
     modellix_free(data);
     /* a callback that says stop: MODELLIX_EUSER and nothing at the final path */
     p.abort_after = 1000;
-    char *dir = make_dir();
+    char *dir = fx_make_dir();
     assert_int_equal(modellix_task_download(t, 0, dir, 0, NULL), MODELLIX_EUSER);
-    assert_int_equal(count_entries(dir), 0);
+    assert_int_equal(fx_count_entries(dir), 0);
     assert_int_equal(modellix_task_download_errcode(t, 0), MODELLIX_EUSER);
     assert_null(modellix_task_download_path(t, 0));
-    remove_dir(dir);
+    fx_remove_dir(dir);
     modellix_task_free(t);
     modellix_client_free(c);
 }
@@ -304,11 +267,11 @@ static void test_download_all_and_rename(void **state)
                      MODELLIX_OK);
     assert_int_equal(modellix_task_wait(t, 10000), MODELLIX_OK);
     assert_int_equal(modellix_task_resource_count(t), 3);
-    char *dir = make_dir();
+    char *dir = fx_make_dir();
     size_t ok = 0;
     assert_int_equal(modellix_task_download_all(t, dir, 0, &ok), MODELLIX_OK);
     assert_int_equal(ok, 3);
-    assert_int_equal(count_entries(dir), 3);
+    assert_int_equal(fx_count_entries(dir), 3);
     char first[1024];
     snprintf(first, sizeof first, "%s", modellix_task_download_path(t, 0));
     for (size_t i = 0; i < 3; i++) {
@@ -319,7 +282,7 @@ static void test_download_all_and_rename(void **state)
     assert_int_equal(modellix_task_download_errcode(t, 3), MODELLIX_ESTATE);
     /* again: nothing is overwritten, the new files get "-2" */
     assert_int_equal(modellix_task_download_all(t, dir, 0, &ok), MODELLIX_OK);
-    assert_int_equal(count_entries(dir), 6);
+    assert_int_equal(fx_count_entries(dir), 6);
     const char *second = modellix_task_download_path(t, 0);
     assert_string_not_equal(second, first);
     assert_non_null(strstr(second, "-2.png"));
@@ -328,7 +291,7 @@ static void test_download_all_and_rename(void **state)
     assert_int_equal(modellix_task_download(t, 0, dir, MODELLIX_DOWNLOAD_RENAME, &third), MODELLIX_OK);
     assert_non_null(strstr(third, "-3.png"));
     modellix_free(third);
-    remove_dir(dir);
+    fx_remove_dir(dir);
     modellix_task_free(t);
 }
 

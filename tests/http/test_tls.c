@@ -4,7 +4,6 @@
  * and is never retried. The directory of the certificates comes in MX_TEST_CERTS. */
 #include "harness.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,31 +79,6 @@ static void tls_client(fixture *f, const char *base_url, const char *ca_file)
     fx_client(f, &o);
 }
 
-static char *make_dir(void)
-{
-    char tmpl[] = "/tmp/modellix-tls-XXXXXX";
-    char *d = mkdtemp(tmpl);
-    assert_non_null(d);
-    return strdup(d);
-}
-
-static void remove_dir(char *dir)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    struct dirent *e;
-    char p[4096];
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            unlink(p);
-        }
-    }
-    closedir(d);
-    rmdir(dir);
-    free(dir);
-}
-
 /* With the test CA trusted, the whole path works over HTTPS: submit, wait, download. */
 static void test_trusted_ca_submit_wait_download(void **state)
 {
@@ -117,7 +91,7 @@ static void test_trusted_ca_submit_wait_download(void **state)
     assert_true(modellix_task_resource_count(t) >= 1);
     assert_memory_equal(modellix_task_resource_url(t, 0), "https://127.0.0.1:", 18);
 
-    char *dir = make_dir();
+    char *dir = fx_make_dir();
     char *path = NULL;
     assert_int_equal(modellix_task_download(t, 0, dir, 0, &path), MODELLIX_OK);
     struct stat st;
@@ -129,7 +103,7 @@ static void test_trusted_ca_submit_wait_download(void **state)
     fclose(fp);
     assert_memory_equal(sig, "\x89PNG\r\n\x1a\n", 8);
     modellix_free(path);
-    remove_dir(dir);
+    fx_remove_dir(dir);
     assert_int_equal(fx_tasks_created(f), 1);
     assert_int_equal(attempts, 0);
     modellix_task_free(t);
@@ -196,19 +170,13 @@ static void test_download_redirect_to_bad_certificate(void **state)
     snprintf(location, sizeof location, "%s{path}", mock_server_url(wrong_host));
     mock_fault flt = {.route = MOCK_ROUTE_FILE, .kind = MOCK_FAULT_REDIRECT, .location = location};
     fx_fault_full(f, &flt);
-    char *dir = make_dir();
+    char *dir = fx_make_dir();
     char *path = (char *)1;
     assert_int_equal(modellix_task_download(t, 0, dir, 0, &path), MODELLIX_ETLS);
     assert_null(path);
-    DIR *d = opendir(dir);
-    int entries = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        entries += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-    closedir(d);
-    assert_int_equal(entries, 0);
+    assert_int_equal(fx_count_entries(dir), 0);
     assert_int_equal(mock_server_counter(wrong_host, MOCK_CTR_REQUESTS, MOCK_ROUTE_ANY), 0);
-    remove_dir(dir);
+    fx_remove_dir(dir);
     modellix_task_free(t);
 }
 
