@@ -226,44 +226,16 @@ static void attempt_or_finish(mx_req *r, int admitted);
    afterwards. API attempts beyond the limit wait here, first come first served, with no handle, and
    start as slots free up (gate_admit, at the end of every step); their deadline timer runs while they
    wait. Downloads are not gated: they go to other hosts, and a client runs at most one at a time. */
-static void gate_push(mx_engine *e, mx_req *r)
-{
-    r->gated = 1;
-    r->gate_next = NULL;
-    r->gate_prev = e->gate_tail;
-    if (e->gate_tail)
-        e->gate_tail->gate_next = r;
-    else
-        e->gate_head = r;
-    e->gate_tail = r;
-}
-
-static void gate_unlink(mx_engine *e, mx_req *r)
-{
-    if (!r->gated)
-        return;
-    if (r->gate_prev)
-        r->gate_prev->gate_next = r->gate_next;
-    else
-        e->gate_head = r->gate_next;
-    if (r->gate_next)
-        r->gate_next->gate_prev = r->gate_prev;
-    else
-        e->gate_tail = r->gate_prev;
-    r->gate_prev = r->gate_next = NULL;
-    r->gated = 0;
-}
-
 static int gate_open(const mx_engine *e)
 {
-    return e->gate_head && e->api_running < MX_HOST_CONNECTIONS;
+    return e->gate.head && e->api_running < MX_HOST_CONNECTIONS;
 }
 
 static void gate_admit(mx_engine *e)
 {
     while (gate_open(e)) {
-        mx_req *r = e->gate_head;
-        gate_unlink(e, r);
+        mx_req *r = MX_CONTAINER(e->gate.head, mx_req, gate_link);
+        mx_list_unlink(&e->gate, &r->gate_link);
         mx_timer_disarm(e, &r->retry_timer); /* its deadline timer */
         attempt_or_finish(r, 1);
     }
@@ -497,12 +469,12 @@ static int start_attempt(mx_req *r, int admitted)
     int64_t left = r->deadline_ms - now;
     if (left <= 0)
         return MODELLIX_ETIMEOUT;
-    if (!r->configure && (c->eng.api_running >= MX_HOST_CONNECTIONS || (c->eng.gate_head && !admitted))) {
-        gate_push(&c->eng, r);
+    if (!r->configure && (c->eng.api_running >= MX_HOST_CONNECTIONS || (c->eng.gate.head && !admitted))) {
+        mx_list_push(&c->eng.gate, &r->gate_link);
         mx_log(c, MODELLIX_LOG_DEBUG, "%s %s: waiting for one of the %d connections", method_name(r), r->log_path,
                MX_HOST_CONNECTIONS);
         if (mx_timer_arm(&c->eng, &r->retry_timer, r->deadline_ms) != MODELLIX_OK) {
-            gate_unlink(&c->eng, r);
+            mx_list_unlink(&c->eng.gate, &r->gate_link);
             return MODELLIX_ENOMEM;
         }
         return MODELLIX_OK;
@@ -823,8 +795,7 @@ static void req_complete(mx_req *r, CURLcode cres)
 static void retry_fire(mx_timer *t)
 {
     mx_req *r = (mx_req *)((char *)t - offsetof(mx_req, retry_timer));
-    int admitted = r->gated;
-    gate_unlink(&r->c->eng, r);
+    int admitted = mx_list_unlink(&r->c->eng.gate, &r->gate_link);
     attempt_or_finish(r, admitted);
 }
 
@@ -877,7 +848,7 @@ void mx_req_abort(mx_req *r, int rc)
         mx_fmt(r->msg, sizeof r->msg, "%s %s: %s", method_name(r), r->log_path, modellix_strerror(rc));
     }
     mx_timer_disarm(&r->c->eng, &r->retry_timer);
-    gate_unlink(&r->c->eng, r);
+    mx_list_unlink(&r->c->eng.gate, &r->gate_link);
     if (!r->finished) {
         r->finish = NULL; /* an aborted exchange does not call back: the caller is the one ending it */
         finish(r, rc);

@@ -7,6 +7,7 @@
 #ifndef MODELLIX_ENGINE_H
 #define MODELLIX_ENGINE_H
 
+#include "list.h"
 #include "util.h"
 
 #include <curl/curl.h>
@@ -35,7 +36,7 @@ typedef struct mx_engine {
     uint64_t seq;
     size_t running;     /* easy handles in the multi */
     size_t api_running; /* of which API exchanges' (pooled handles), at most MX_HOST_CONNECTIONS */
-    struct mx_req *gate_head, *gate_tail; /* API attempts waiting for a connection, oldest first */
+    mx_list gate;       /* of mx_req.gate_link: API attempts waiting for a connection, oldest first */
     struct mx_req *req_free[64]; /* exchange records kept for reuse (each is ~1.3 KB) */
     size_t nreq_free;
 } mx_engine;
@@ -102,8 +103,7 @@ struct mx_req {
     char errbuf[CURL_ERROR_SIZE];
 
     mx_timer retry_timer;
-    struct mx_req *gate_prev, *gate_next; /* in the engine's gate queue while `gated` */
-    int gated;
+    mx_link gate_link;   /* on the engine's gate while waiting for a connection */
     int active, finished;
     int rc;
     int32_t http_status; /* of the final attempt */

@@ -104,9 +104,8 @@ struct modellix_client {
     atomic_int cancel_requested;
 
     /* background tasks */
-    modellix_task *q_head, *q_tail; /* async submissions waiting for a slot */
-    modellix_task *active;          /* queued, sending or watched tasks */
-    size_t n_active;
+    mx_list queue;                  /* of modellix_task.q_link: async submissions waiting for a slot */
+    mx_list active;                 /* of modellix_task.a_link: queued, sending or watched tasks */
     int32_t running;                /* async submissions sent and not yet done */
     int halted;                     /* an outcome-unknown submission stopped the queue */
     int continue_on_unknown;
@@ -150,8 +149,8 @@ struct modellix_task {
     int done;            /* nothing more happens without a new call: terminal or failed for good */
     int done_rc;         /* MODELLIX_OK, MODELLIX_ETASK_FAILED or the error that ended it */
     int counted;         /* holds one of the client's max_in_flight slots */
-    modellix_task *q_next, *q_prev; /* submission queue */
-    modellix_task *a_next, *a_prev; /* the client's active tasks (queued, sending or watched) */
+    mx_link q_link;      /* on the client's submission queue */
+    mx_link a_link;      /* on the client's active tasks (queued, sending or watched) */
 
     /* downloads: bytes so far (for the per-task limit) and the last outcome per resource */
     uint64_t dl_bytes;

@@ -9,7 +9,7 @@ int modellix_client_step(modellix_client *c, size_t *active_out)
         return MODELLIX_EINVAL;
     mx_engine_step(&c->eng, 0);
     if (active_out)
-        *active_out = c->n_active;
+        *active_out = c->active.n;
     return MODELLIX_OK;
 }
 

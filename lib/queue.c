@@ -9,38 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void queue_push(modellix_task *t)
-{
-    modellix_client *c = t->c;
-    t->q_next = NULL;
-    t->q_prev = c->q_tail;
-    if (c->q_tail)
-        c->q_tail->q_next = t;
-    else
-        c->q_head = t;
-    c->q_tail = t;
-}
-
 void mx_queue_remove(modellix_task *t)
 {
-    modellix_client *c = t->c;
-    if (!t->q_prev && c->q_head != t)
-        return;
-    if (t->q_prev)
-        t->q_prev->q_next = t->q_next;
-    else
-        c->q_head = t->q_next;
-    if (t->q_next)
-        t->q_next->q_prev = t->q_prev;
-    else
-        c->q_tail = t->q_prev;
-    t->q_next = t->q_prev = NULL;
+    mx_list_unlink(&t->c->queue, &t->q_link);
 }
 
 static void skip_rest(modellix_client *c)
 {
-    while (c->q_head) {
-        modellix_task *t = c->q_head;
+    while (c->queue.head) {
+        modellix_task *t = MX_CONTAINER(c->queue.head, modellix_task, q_link);
         mx_queue_remove(t);
         t->sub_state = MODELLIX_SUBMIT_SKIPPED;
         t->status = MODELLIX_TASK_UNKNOWN;
@@ -116,8 +93,8 @@ void mx_queue_pump(modellix_client *c)
         skip_rest(c);
         return;
     }
-    while (c->q_head && c->running < c->max_in_flight) {
-        modellix_task *t = c->q_head;
+    while (c->queue.head && c->running < c->max_in_flight) {
+        modellix_task *t = MX_CONTAINER(c->queue.head, modellix_task, q_link);
         mx_queue_remove(t);
         send_one(t);
     }
@@ -147,7 +124,7 @@ int modellix_task_submit_async(modellix_task **out, modellix_client *c, const ch
     t->sub_state = MODELLIX_SUBMIT_QUEUED;
     t->status = MODELLIX_TASK_SUBMITTING;
     mx_active_add(t);
-    queue_push(t);
+    mx_list_push(&c->queue, &t->q_link);
     mx_queue_pump(c);
     *out = t;
     return MODELLIX_OK;

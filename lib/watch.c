@@ -12,30 +12,13 @@ typedef struct waitcount {
 
 void mx_active_add(modellix_task *t)
 {
-    modellix_client *c = t->c;
-    if (t->a_prev || c->active == t)
-        return;
-    t->a_next = c->active;
-    if (c->active)
-        c->active->a_prev = t;
-    c->active = t;
-    t->a_prev = NULL;
-    c->n_active++;
+    if (!mx_list_has(&t->c->active, &t->a_link))
+        mx_list_push(&t->c->active, &t->a_link);
 }
 
 void mx_active_remove(modellix_task *t)
 {
-    modellix_client *c = t->c;
-    if (!t->a_prev && c->active != t)
-        return;
-    if (t->a_prev)
-        t->a_prev->a_next = t->a_next;
-    else
-        c->active = t->a_next;
-    if (t->a_next)
-        t->a_next->a_prev = t->a_prev;
-    t->a_next = t->a_prev = NULL;
-    c->n_active--;
+    mx_list_unlink(&t->c->active, &t->a_link);
 }
 
 void mx_task_finish(modellix_task *t, int rc)
