@@ -102,7 +102,10 @@ MODELLIX_API int32_t modellix_task_submit_state(const modellix_task *t);
 
 /**
  * Poll the task in the background, on the client's schedule, until it is terminal or a poll fails
- * for good; the work happens in modellix_client_step() and in blocking calls on the client. Tasks
+ * for good: a refusal (404, 401, an answer about another task). A poll that fails after the retry
+ * policy's attempts in a way it retries (no connection, 429, 5xx, no valid answer) is logged and
+ * the task is polled again later. The work happens in modellix_client_step() and in blocking calls
+ * on the client. Tasks
  * queued with modellix_task_submit_async() are watched once accepted without this call. A watched
  * task cannot be polled with modellix_task_poll().
  *
