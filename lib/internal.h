@@ -207,16 +207,16 @@ void mx_run_exchange(modellix_client *c, mx_req *r);
 /* Task internals shared by task.c, watch.c, queue.c, wait.c and download.c */
 void mx_task_apply(modellix_task *t, mx_task_info *info, mx_buf *body);
 modellix_task *mx_task_new(modellix_client *c);
-/* Check a submission's slug and body and build its path (malloc'd); records the failure. */
-int mx_submission_prepare(modellix_client *c, const char *model_slug, const char *body_json, char **path_out,
+/* The start of both submit calls: check the slug and body, and make the task (slug copied, request
+   path in sub_path, state SUBMITTING) with the body's length; records a failure on the client. */
+int mx_submission_prepare(modellix_client *c, const char *model_slug, const char *body_json, modellix_task **t_out,
                           size_t *body_len_out);
 int mx_task_set_id(modellix_task *t, char *id);
 char *mx_join_url(const char *base, const char *path);
 /* Start a status query of t into r (initialised here); finish is called when it ends. */
 int mx_task_poll_start(modellix_task *t, mx_req *r, int64_t deadline_ms, mx_finish_fn finish);
-/* The accept callbacks of a submission and of a status query (ctx = the task). */
-int mx_submit_accept(mx_req *r, int *retryable, void *ctx);
-int mx_poll_accept(mx_req *r, int *retryable, void *ctx);
+/* Prepare r as t's paid POST of body (borrowed) to url (taken over); the caller sets finish. */
+void mx_submission_request(mx_req *r, modellix_task *t, char *url, const char *body, size_t body_len);
 
 /* watch.c: background polling */
 void mx_watch_start(modellix_task *t);

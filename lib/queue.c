@@ -72,15 +72,8 @@ static void send_one(modellix_task *t)
         return;
     }
     t->sub = r;
-    mx_req_init(r, c, MODELLIX_OP_SUBMIT, url, t->sub_path);
-    r->is_post = 1;
-    r->body = t->body;
-    r->body_len = t->body_len;
-    r->send_auth = 1;
-    r->hdrs = c->post_headers;
-    r->accept = mx_submit_accept;
+    mx_submission_request(r, t, url, t->body, t->body_len);
     r->finish = submitted;
-    r->ctx = t;
     t->sub_state = MODELLIX_SUBMIT_SENDING;
     t->counted = 1;
     c->running++;
@@ -108,21 +101,17 @@ int modellix_task_submit_async(modellix_task **out, modellix_client *c, const ch
     if (!c)
         return MODELLIX_EINVAL;
     mx_clear_error(c);
-    char *path;
+    modellix_task *t;
     size_t blen;
-    int rc = mx_submission_prepare(c, model_slug, body_json, &path, &blen);
+    int rc = mx_submission_prepare(c, model_slug, body_json, &t, &blen);
     if (rc != MODELLIX_OK)
         return rc;
-    modellix_task *t = mx_task_new(c);
-    if (!t || !(t->slug = mx_strdup_trimmed(model_slug)) || !(t->body = mx_strndup(body_json, blen))) {
-        free(path);
+    if (!(t->body = mx_strndup(body_json, blen))) {
         modellix_task_free(t);
         return mx_fail(c, NULL, MODELLIX_ENOMEM, 0, NULL, "out of memory");
     }
     t->body_len = blen;
-    t->sub_path = path;
     t->sub_state = MODELLIX_SUBMIT_QUEUED;
-    t->status = MODELLIX_TASK_SUBMITTING;
     mx_active_add(t);
     mx_list_push(&c->queue, &t->q_link);
     mx_queue_pump(c);

@@ -72,7 +72,7 @@ static void keep_request_id(modellix_task *t, const mx_req *r)
     t->request_id = rid ? mx_strdup(rid) : NULL;
 }
 
-int mx_submit_accept(mx_req *r, int *retryable, void *ctx)
+static int submit_accept(mx_req *r, int *retryable, void *ctx)
 {
     modellix_task *t = ctx;
     mx_task_info info;
@@ -96,10 +96,22 @@ int mx_submit_accept(mx_req *r, int *retryable, void *ctx)
     return MODELLIX_OK;
 }
 
-int mx_submission_prepare(modellix_client *c, const char *model_slug, const char *body_json, char **path_out,
+void mx_submission_request(mx_req *r, modellix_task *t, char *url, const char *body, size_t body_len)
+{
+    mx_req_init(r, t->c, MODELLIX_OP_SUBMIT, url, t->sub_path);
+    r->is_post = 1;
+    r->body = body;
+    r->body_len = body_len;
+    r->send_auth = 1;
+    r->hdrs = t->c->post_headers;
+    r->accept = submit_accept;
+    r->ctx = t;
+}
+
+int mx_submission_prepare(modellix_client *c, const char *model_slug, const char *body_json, modellix_task **t_out,
                           size_t *body_len_out)
 {
-    *path_out = NULL;
+    *t_out = NULL;
     char err[200], *type, *provider, *model;
     int rc = mx_validate_slug(model_slug, &type, &provider, &model, err, sizeof err);
     if (rc != MODELLIX_OK)
@@ -117,7 +129,15 @@ int mx_submission_prepare(modellix_client *c, const char *model_slug, const char
         return mx_fail(c, NULL, rc, 0, NULL, "%s",
                        rc == MODELLIX_ETOOLARGE ? "the request body is larger than 64 MiB" : err);
     }
-    *path_out = path;
+    modellix_task *t = mx_task_new(c);
+    if (!t || !(t->slug = mx_strdup_trimmed(model_slug))) {
+        free(path);
+        modellix_task_free(t);
+        return mx_fail(c, NULL, MODELLIX_ENOMEM, 0, NULL, "out of memory");
+    }
+    t->sub_path = path;
+    t->status = MODELLIX_TASK_SUBMITTING;
+    *t_out = t;
     *body_len_out = blen;
     return MODELLIX_OK;
 }
@@ -130,30 +150,19 @@ int modellix_task_submit(modellix_task **out, modellix_client *c, const char *mo
     if (!c)
         return MODELLIX_EINVAL;
     mx_clear_error(c);
-    char *path;
+    modellix_task *t;
     size_t blen;
-    int rc = mx_submission_prepare(c, model_slug, body_json, &path, &blen);
+    int rc = mx_submission_prepare(c, model_slug, body_json, &t, &blen);
     if (rc != MODELLIX_OK)
         return rc;
-    modellix_task *t = mx_task_new(c);
-    char *url = mx_join_url(c->base_url, path);
-    if (!t || !url || !(t->slug = mx_strdup_trimmed(model_slug))) {
-        free(url);
-        free(path);
+    char *url = mx_join_url(c->base_url, t->sub_path);
+    if (!url) {
         modellix_task_free(t);
         return mx_fail(c, NULL, MODELLIX_ENOMEM, 0, NULL, "out of memory");
     }
-    t->status = MODELLIX_TASK_SUBMITTING;
 
     mx_req r;
-    mx_req_init(&r, c, MODELLIX_OP_SUBMIT, url, path);
-    r.is_post = 1;
-    r.body = body_json;
-    r.body_len = blen;
-    r.send_auth = 1;
-    r.hdrs = c->post_headers;
-    r.accept = mx_submit_accept;
-    r.ctx = t;
+    mx_submission_request(&r, t, url, body_json, blen);
     if (mx_req_start(&r, mx_add_ms(mx_now_ms(), c->call_timeout_ms)) == MODELLIX_OK)
         mx_run_exchange(c, &r);
     rc = r.rc;
@@ -161,14 +170,18 @@ int modellix_task_submit(modellix_task **out, modellix_client *c, const char *mo
         t->sub_state = MODELLIX_SUBMIT_ACCEPTED;
         t->born_ms = mx_now_ms();
         t->next_poll_ms = t->born_ms + mx_client_poll_delay(c, 0, 0);
-        mx_log(c, MODELLIX_LOG_INFO, "submitted %s: task %s", path, t->id);
-        *out = t;
+        mx_log(c, MODELLIX_LOG_INFO, "submitted %s: task %s", t->sub_path, t->id);
     } else {
         mx_fail_req(c, NULL, &r);
-        modellix_task_free(t);
     }
-    mx_req_cleanup(&r);
-    free(path);
+    mx_req_cleanup(&r); /* before the path it borrows for the log goes */
+    if (rc != MODELLIX_OK) {
+        modellix_task_free(t);
+        return rc;
+    }
+    free(t->sub_path); /* only needed while the submission is pending */
+    t->sub_path = NULL;
+    *out = t;
     return rc;
 }
 
@@ -198,7 +211,7 @@ int modellix_task_attach(modellix_task **out, modellix_client *c, const char *ta
     return MODELLIX_OK;
 }
 
-int mx_poll_accept(mx_req *r, int *retryable, void *ctx)
+static int poll_accept(mx_req *r, int *retryable, void *ctx)
 {
     modellix_task *t = ctx;
     mx_task_info info;
@@ -225,7 +238,7 @@ int mx_task_poll_start(modellix_task *t, mx_req *r, int64_t deadline_ms, mx_fini
     char *url = mx_join_url(c->base_url, t->path);
     mx_req_init(r, c, MODELLIX_OP_POLL, url, t->path);
     r->send_auth = 1;
-    r->accept = mx_poll_accept;
+    r->accept = poll_accept;
     r->finish = finish;
     r->ctx = t;
     if (!url) {
