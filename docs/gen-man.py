@@ -4,7 +4,8 @@ include/modellix/*.h: the headers are the reference, the pages are rendered from
 
   gen-man.py --list HEADER...            print the page file names (for meson)
   gen-man.py --out DIR HEADER...         write one page per function, plus modellix.3
-  gen-man.py --check HEADER...           fail if a MODELLIX_API function has no documentation comment
+  gen-man.py --check HEADER...           fail if a MODELLIX_API function has no documentation comment,
+                                         or a rendered page has a line troff would indent
 """
 import datetime
 import os
@@ -60,6 +61,15 @@ def roff(text):
     return "\n".join(out)
 
 
+def page_date(version):
+    """The date field of .TH: never the build date (the pages must be reproducible). SOURCE_DATE_EPOCH
+    when the builder sets one (Debian does, from debian/changelog), else the version."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).date().isoformat()
+    return f"libmodellix {version}"
+
+
 def page(name, header, doc, decl, version):
     body = clean(doc)
     params, returns, desc = [], [], []
@@ -78,15 +88,15 @@ def page(name, header, doc, decl, version):
         if current is params and params:
             params[-1][1] += " " + line.strip()
         elif current is returns:
-            returns.append(line)
+            # a continuation of a multi-line @return: its alignment spaces would make troff break and
+            # indent the line, so it joins the paragraph
+            returns.append(line.strip())
         else:
             desc.append(line)
     summary = re.split(r"(?<=[.:])\s", " ".join(l.strip() for l in desc if l.strip()), maxsplit=1)[0] if desc else name
     summary = summary.rstrip(".")
     decl = re.sub(r"\s+", " ", decl.replace("MODELLIX_API ", "").replace("MODELLIX_NODISCARD ", ""))
-    date = datetime.date.today().isoformat() if not os.environ.get("SOURCE_DATE_EPOCH") else \
-        datetime.datetime.utcfromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"])).date().isoformat()
-    out = [f'.TH {name.upper()} 3 "{date}" "libmodellix {version}" "libmodellix Manual"',
+    out = [f'.TH {name.upper()} 3 "{page_date(version)}" "libmodellix {version}" "libmodellix Manual"',
            ".SH NAME", f"{name} \\- {roff(summary)}",
            ".SH SYNOPSIS", ".nf", ".B #include <modellix/modellix.h>", ".PP", roff(decl), ".fi",
            ".PP", "Link with \\fI\\-lmodellix\\fP (pkg-config module \\fImodellix\\fP).",
@@ -102,7 +112,7 @@ def page(name, header, doc, decl, version):
 
 
 def overview(funcs, version):
-    lines = [f'.TH MODELLIX 3 "{datetime.date.today().isoformat()}" "libmodellix {version}" "libmodellix Manual"',
+    lines = [f'.TH MODELLIX 3 "{page_date(version)}" "libmodellix {version}" "libmodellix Manual"',
              ".SH NAME", "modellix \\- the C SDK for the Modellix image and video generation API",
              ".SH SYNOPSIS", ".nf", ".B #include <modellix/modellix.h>", ".fi",
              ".SH DESCRIPTION",
@@ -126,6 +136,12 @@ def main(argv):
         missing = undocumented(argv[2:])
         for m in missing:
             print(f"undocumented public function: {m}")
+        # a rendered line that starts with a space is a troff break plus a stray indent
+        for name, header, doc, decl in functions(argv[2:]):
+            for n, line in enumerate(page(name, header, doc, decl, version).splitlines(), 1):
+                if line[:1] in (" ", "\t"):
+                    missing.append(f"{name}.3 line {n} starts with white space: {line!r}")
+                    print(f"mis-indented: {missing[-1]}")
         print(f"{len(functions(argv[2:]))} documented, {len(missing)} undocumented")
         return 1 if missing else 0
     if mode == "--list":
