@@ -58,9 +58,15 @@ static void check_ratelimit_reset(int64_t h, int64_t now, int64_t r)
     if (h < 0) {
         FUZZ_CHECK(r == -1);
     } else if (h < 1000000000) {
-        FUZZ_CHECK(r == ms(h));
+        FUZZ_CHECK(r == ms(h)); /* seconds from now */
     } else {
-        FUZZ_CHECK(r == (h <= now ? 0 : ms(h - now)));
+        /* a Unix time whose unit its magnitude tells: seconds, ms, us or ns */
+        int64_t at = h < INT64_C(100000000000)           ? h * 1000
+                     : h < INT64_C(100000000000000)      ? h
+                     : h < INT64_C(100000000000000000)   ? h / 1000
+                                                         : h / 1000000;
+        FUZZ_CHECK(r == (at <= ms(now) ? 0 : at - ms(now)));
+        FUZZ_CHECK(r >= 0 && r <= INT64_C(9223372036854775807) / 1000); /* a ns stamp is no further than 292 years in ms */
     }
 }
 

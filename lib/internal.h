@@ -193,7 +193,8 @@ int64_t mx_poll_delay(int64_t age_ms, int32_t polls, mx_rng *rng);
 int64_t mx_client_poll_delay(modellix_client *c, int64_t age_ms, int32_t polls);
 
 /* Rate-limit pacing: how long an API request should wait before it starts (0 = now), given what
-   the server said in X-RateLimit-Remaining / -Limit / -Reset. */
+   the server said in X-RateLimit-Remaining / -Limit / -Reset. Never more than MX_PACE_MAX_MS. */
+#define MX_PACE_MAX_MS 60000
 int64_t mx_pace_delay(modellix_client *c, int64_t now_ms);
 /* Record that an API request starts now (spends one of the remaining requests). */
 void mx_pace_started(modellix_client *c, int64_t now_ms);

@@ -427,13 +427,25 @@ int64_t mx_parse_retry_after(const char *value, int64_t now_unix)
     return d <= 0 ? 0 : secs_to_ms(d);
 }
 
-int64_t mx_parse_ratelimit_reset(const char *value, int64_t now_unix)
+int64_t mx_parse_ratelimit_reset_ms(const char *value, int64_t now_unix_ms)
 {
     int64_t v = mx_parse_header_int(value);
     if (v < 0)
         return -1;
-    /* A Unix timestamp in the documents; small values are taken as seconds from now. */
-    if (v < 1000000000)
+    /* Servers send seconds from now, a Unix timestamp in seconds (the documents) or, as some do, in
+       milliseconds or finer. The magnitude tells them apart: below 1e9 (2001 in seconds) a delay,
+       then seconds, milliseconds, microseconds and nanoseconds since the epoch, each from 2001 on
+       (1e11 ms is 1973, so no unit's range of present-day values overlaps another's). */
+    if (v < INT64_C(1000000000))
         return secs_to_ms(v);
-    return v <= now_unix ? 0 : secs_to_ms(v - now_unix);
+    int64_t at_ms = v < INT64_C(100000000000)          ? v * 1000
+                    : v < INT64_C(100000000000000)     ? v
+                    : v < INT64_C(100000000000000000)  ? v / 1000
+                                                       : v / 1000000;
+    return at_ms <= now_unix_ms ? 0 : at_ms - now_unix_ms;
+}
+
+int64_t mx_parse_ratelimit_reset(const char *value, int64_t now_unix)
+{
+    return mx_parse_ratelimit_reset_ms(value, secs_to_ms(now_unix));
 }

@@ -59,7 +59,12 @@ char *mx_parse_error_message(const char *body, size_t len);
 /* Retry-After: delta-seconds or an HTTP date, in ms from now (now_unix: current wall-clock seconds).
  * Returns -1 if absent or malformed. Large values are returned as they are (callers cap them). */
 int64_t mx_parse_retry_after(const char *value, int64_t now_unix);
-/* X-RateLimit-Reset: a Unix timestamp (or, if small, seconds from now), in ms from now; -1 if malformed. */
+/* X-RateLimit-Reset, in ms from now (now_unix_ms: current wall-clock milliseconds); 0 if past, -1 if
+ * malformed. Below 1e9 it is seconds from now; above, a Unix time in seconds (< 1e11), milliseconds
+ * (< 1e14), microseconds (< 1e17) or nanoseconds. Large values are returned as they are (callers cap
+ * them: pacing never waits more than MX_PACE_MAX_MS). */
+int64_t mx_parse_ratelimit_reset_ms(const char *value, int64_t now_unix_ms);
+/* The same with the clock in whole seconds. */
 int64_t mx_parse_ratelimit_reset(const char *value, int64_t now_unix);
 /* A non-negative integer header value, or -1. */
 int64_t mx_parse_header_int(const char *value);
