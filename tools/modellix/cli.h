@@ -10,7 +10,8 @@
  *   cmd_model.c   model run / list / describe
  *   cmd_batch.c   model batch
  *   cmd_task.c    task get / wait / download
- *   cmd_doctor.c  doctor */
+ *   cmd_doctor.c  doctor
+ *   interrupt.c   SIGINT/SIGTERM: cancel the client, report accepted task ids, exit 130/143 */
 #ifndef MODELLIX_CLI_H
 #define MODELLIX_CLI_H
 
@@ -129,6 +130,7 @@ typedef struct session_opts {
     int64_t exchange_timeout_ms; /* > 0: per-exchange limit */
     int track_progress;       /* count completions for the progress line */
     size_t progress_total;
+    int interruptible;        /* SIGINT/SIGTERM cancel this client (interrupt.c) */
 } session_opts;
 
 typedef struct session {
@@ -150,6 +152,31 @@ int session_fail(cli *c, session *s, int rc);
 /* Read a file, or standard input for "-" (refused on a terminal), at most max bytes; NULL after
  * reporting the problem (*rc receives the exit code). The result is NUL-terminated (free()). */
 char *read_input(cli *c, const char *path, const char *what, size_t max, int *rc);
+
+/* ---- interrupt.c ---- */
+/* Install the SIGINT/SIGTERM handler (once) and make it cancel client c (NULL: none). */
+void interrupt_arm(modellix_client *c);
+/* Forget the client (before it is freed); the handler stays and still records signals. */
+void interrupt_disarm(void);
+/* The first signal caught (SIGINT or SIGTERM), or 0; how many were caught; 128 + the signal. */
+int interrupt_signal(void);
+int interrupt_count(void);
+int interrupt_exit_code(void);
+
+typedef struct interrupt_info {
+    const char *doing;            /* "while waiting for 2 task(s)" */
+    const char *const *ids;       /* the task ids to report */
+    size_t n_ids;
+    const char *ids_are;          /* the label of the ids: "Accepted (paid) tasks, may still be running" */
+    const char *resume_verb;      /* "task wait" (default) or "task download" */
+    const char *resume_suffix;    /* appended to the resume command, or NULL */
+    size_t n_unknown;             /* paid submissions sent but never answered */
+    int removed_partial;          /* partial downloads were removed */
+    json_t *extra;                /* more members of the JSON document (borrowed), or NULL */
+} interrupt_info;
+/* Report an interruption: human form on stderr always, and the JSON document on stdout with
+ * --json. Returns the exit code (130 or 143). */
+int interrupt_report(cli *c, const interrupt_info *info);
 
 /* ---- commands ---- */
 int cmd_model_run(cli *c, int argc, char **argv);

@@ -177,6 +177,8 @@ static void drive_submissions(cli *c, modellix_client *cl, modellix_task **tasks
 {
     for (;;) {
         size_t active = 0, pending = 0;
+        if (interrupt_signal())
+            return;
         if (modellix_client_step(cl, &active) != MODELLIX_OK)
             return;
         for (size_t i = 0; i < n; i++) {
@@ -198,6 +200,81 @@ static void drive_submissions(cli *c, modellix_client *cl, modellix_task **tasks
         struct pollfd pfd = {modellix_client_backend_fd(cl), POLLIN, 0};
         (void)poll(&pfd, 1, (int)wait);
     }
+}
+
+#define GRACE_MS 10000 /* how long an interrupted batch waits for the answers of submissions already sent */
+
+/* After SIGINT/SIGTERM: drop the submissions not sent yet, give those on the wire a short grace to be
+ * answered (a second signal ends it), then report every accepted id. Returns the exit code. */
+static int finish_interrupted(cli *c, modellix_client *cl, modellix_task **tasks, const entry *entries, size_t n)
+{
+    size_t sending = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t st = modellix_task_submit_state(tasks[i]);
+        if (st == MODELLIX_SUBMIT_QUEUED) {
+            modellix_task_free(tasks[i]); /* dropped unsent */
+            tasks[i] = NULL;
+        } else if (st == MODELLIX_SUBMIT_SENDING) {
+            sending++;
+        }
+    }
+    if (sending > 0) {
+        cli_progress_clear(c);
+        fprintf(stderr, "Waiting up to %ds for the answers to %zu paid submission(s) already sent (interrupt again to "
+                        "stop waiting)...\n", GRACE_MS / 1000, sending);
+    }
+    int64_t deadline = now_ms() + GRACE_MS;
+    while (sending > 0 && interrupt_count() < 2 && now_ms() < deadline) {
+        size_t active = 0;
+        if (modellix_client_step(cl, &active) != MODELLIX_OK)
+            break;
+        sending = 0;
+        for (size_t i = 0; i < n; i++)
+            sending += tasks[i] && modellix_task_submit_state(tasks[i]) == MODELLIX_SUBMIT_SENDING;
+        if (sending == 0)
+            break;
+        int64_t wait = modellix_client_backend_timeout(cl);
+        if (wait < 0 || wait > 200)
+            wait = 200;
+        struct pollfd pfd = {modellix_client_backend_fd(cl), POLLIN, 0};
+        (void)poll(&pfd, 1, (int)wait);
+    }
+    const char **ids = calloc(n, sizeof *ids);
+    json_t *list = json_array();
+    size_t n_ids = 0, unknown = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t st = tasks[i] ? modellix_task_submit_state(tasks[i]) : MODELLIX_SUBMIT_SKIPPED;
+        const char *id = tasks[i] ? modellix_task_id(tasks[i]) : NULL;
+        const char *state = st == MODELLIX_SUBMIT_ACCEPTED ? "accepted"
+                            : st == MODELLIX_SUBMIT_REJECTED ? "rejected"
+                            : st == MODELLIX_SUBMIT_SENDING || st == MODELLIX_SUBMIT_UNKNOWN ? "unknown"
+                                                                                              : "skipped";
+        if (st == MODELLIX_SUBMIT_SENDING || st == MODELLIX_SUBMIT_UNKNOWN)
+            unknown++;
+        json_t *o = json_pack("{s:i,s:s,s:s}", "index", (json_int_t)i + 1, "modelSlug", entries[i].slug,
+                              "submissionState", state);
+        if (st == MODELLIX_SUBMIT_ACCEPTED && id) {
+            if (ids)
+                ids[n_ids++] = id;
+            json_object_set_new(o, "taskId", json_string(id));
+        }
+        json_array_append_new(list, o);
+    }
+    char doing[128];
+    snprintf(doing, sizeof doing, "during a batch of %zu task(s)", n);
+    json_t *extra = json_pack("{s:O}", "tasks", list);
+    interrupt_info ii = {0};
+    ii.doing = doing;
+    ii.ids = ids;
+    ii.n_ids = n_ids;
+    ii.ids_are = "Accepted (paid) tasks, may still be running";
+    ii.n_unknown = unknown;
+    ii.extra = extra;
+    int rc = interrupt_report(c, &ii);
+    json_decref(extra);
+    json_decref(list);
+    free(ids);
+    return rc;
 }
 
 int cmd_model_batch(cli *c, int argc, char **argv)
@@ -270,6 +347,7 @@ int cmd_model_batch(cli *c, int argc, char **argv)
     so.continue_on_unknown = r.value[O_CONT] != NULL;
     so.track_progress = wait;
     so.progress_total = n;
+    so.interruptible = 1;
     if ((rc = session_open(c, &s, &so)) != 0)
         goto out;
     tasks = calloc(n, sizeof *tasks);
@@ -303,6 +381,10 @@ int cmd_model_batch(cli *c, int argc, char **argv)
         drive_submissions(c, s.client, tasks, n, now_ms() + budget);
     }
     cli_progress_clear(c);
+    if (interrupt_signal()) {
+        rc = finish_interrupted(c, s.client, tasks, entries, n);
+        goto out;
+    }
 
     /* 5. results, in input order */
     const char *key = c->api_key ? c->api_key : getenv("MODELLIX_API_KEY");

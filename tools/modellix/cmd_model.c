@@ -221,6 +221,7 @@ int cmd_model_run(cli *c, int argc, char **argv)
     session s;
     session_opts so = {0};
     so.poll_interval_ms = interval_ms;
+    so.interruptible = 1;
     if ((rc = session_open(c, &s, &so)) != 0) {
         free(body);
         goto out;
@@ -228,6 +229,14 @@ int cmd_model_run(cli *c, int argc, char **argv)
     modellix_task *t = NULL;
     int src = modellix_task_submit(&t, s.client, slug, body);
     free(body);
+    if (src != MODELLIX_OK && interrupt_signal()) {
+        interrupt_info ii = {0};
+        ii.doing = src == MODELLIX_EOUTCOME_UNKNOWN ? "while the paid submission was being sent"
+                                                     : "before the paid submission was sent";
+        ii.n_unknown = src == MODELLIX_EOUTCOME_UNKNOWN;
+        rc = interrupt_report(c, &ii);
+        goto close;
+    }
     if (src != MODELLIX_OK) {
         rc = session_fail(c, &s, src);
         goto close;
@@ -235,7 +244,7 @@ int cmd_model_run(cli *c, int argc, char **argv)
     const char *output = cli_output_value(c, "json");
     if (!wait) {
         print_run_result(c, t, output);
-        rc = EXIT_OK;
+        rc = interrupt_signal() ? interrupt_exit_code() : EXIT_OK; /* the id is printed */
         goto close;
     }
     char tbuf[32];
@@ -246,6 +255,14 @@ int cmd_model_run(cli *c, int argc, char **argv)
     if (wrc == MODELLIX_OK || wrc == MODELLIX_ETASK_FAILED) {
         print_run_result(c, t, output);
         rc = wrc == MODELLIX_OK ? EXIT_OK : EXIT_FAIL;
+    } else if (wrc == MODELLIX_ECANCELED && interrupt_signal()) {
+        const char *id = modellix_task_id(t);
+        interrupt_info ii = {0};
+        ii.doing = "while waiting for the task";
+        ii.ids = &id;
+        ii.n_ids = 1;
+        ii.ids_are = "Accepted (paid) task, may still be running";
+        rc = interrupt_report(c, &ii);
     } else if (wrc == MODELLIX_ETIMEOUT) {
         rc = cli_fail(c, EXIT_TIMEOUT,
                       "Task %s was submitted but did not finish before the timeout. It may still be running. Resume "

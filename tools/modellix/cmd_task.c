@@ -2,6 +2,7 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "cli.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -119,6 +120,37 @@ static void print_terminal(cli *c, modellix_task **tasks, size_t n, enum out_mod
     }
 }
 
+/* Every id is in the resume command (finished ones answer at once); the unfinished ones are listed. */
+static int report_wait_interrupt(cli *c, modellix_task **tasks, size_t n)
+{
+    const char **ids = calloc(n ? n : 1, sizeof *ids);
+    json_t *unfinished = json_array();
+    if (!ids || !unfinished) {
+        free(ids);
+        json_decref(unfinished);
+        return interrupt_exit_code();
+    }
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = modellix_task_id(tasks[i]);
+        if (!terminal(tasks[i]))
+            json_array_append_new(unfinished, json_string(ids[i]));
+    }
+    char doing[96];
+    snprintf(doing, sizeof doing, "while waiting for %zu task(s), %zu unfinished", n, json_array_size(unfinished));
+    json_t *extra = json_pack("{s:O}", "unfinishedTaskIds", unfinished);
+    interrupt_info ii = {0};
+    ii.doing = doing;
+    ii.ids = ids;
+    ii.n_ids = n;
+    ii.ids_are = "Tasks being waited for";
+    ii.extra = extra;
+    int rc = interrupt_report(c, &ii);
+    json_decref(extra);
+    json_decref(unfinished);
+    free(ids);
+    return rc;
+}
+
 int cmd_task_wait(cli *c, int argc, char **argv)
 {
     static const opt_spec specs[] = {{"timeout", 0, 1}, {"interval", 0, 1}, {"concurrency", 0, 1}};
@@ -171,6 +203,7 @@ int cmd_task_wait(cli *c, int argc, char **argv)
     so.poll_interval_ms = interval_ms;
     so.track_progress = 1;
     so.progress_total = n;
+    so.interruptible = 1;
     tasks = calloc(n, sizeof *tasks);
     if (!tasks) {
         free(ids);
@@ -196,6 +229,10 @@ int cmd_task_wait(cli *c, int argc, char **argv)
     int wrc = modellix_client_wait_all(s.client, tasks, n, timeout_ms);
     cli_progress_clear(c);
     enum out_mode mode = cli_output_mode(c, "json");
+    if (wrc == MODELLIX_ECANCELED && interrupt_signal()) {
+        rc = report_wait_interrupt(c, tasks, n);
+        goto out;
+    }
     if (wrc == MODELLIX_ETIMEOUT) {
         size_t done = 0;
         for (size_t i = 0; i < n; i++)
@@ -323,6 +360,24 @@ static int install(const char *staged, const char *dir, const char *name, int ov
     return EEXIST;
 }
 
+/* Remove a staging directory and the files directly in it (it has no subdirectories). */
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        char path[PATH_MAX + 300];
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
 int cmd_task_download(cli *c, int argc, char **argv)
 {
     static const opt_spec specs[] = {{"output-dir", 0, 1},         {"overwrite", 0, 0},
@@ -339,6 +394,7 @@ int cmd_task_download(cli *c, int argc, char **argv)
     char **chosen = NULL;
     size_t n_chosen = 0;
     json_t *files = NULL;
+    int interrupted = 0;
     long long max_res = 100;
     int64_t timeout_ms = 600000;
     if (r.n_pos != 1)
@@ -368,11 +424,16 @@ int cmd_task_download(cli *c, int argc, char **argv)
     }
     session_opts so = {0};
     so.exchange_timeout_ms = timeout_ms;
+    so.interruptible = 1;
     if ((rc = session_open(c, &s, &so)) != 0)
         goto out;
     if ((rc = attach_or_fail(c, &s, r.pos[0], &t)) != 0)
         goto out;
     int prc = modellix_task_poll(t);
+    if (prc == MODELLIX_ECANCELED && interrupt_signal()) {
+        interrupted = 1;
+        goto out;
+    }
     if (prc != MODELLIX_OK) {
         rc = session_fail(c, &s, prc);
         goto out;
@@ -411,7 +472,11 @@ int cmd_task_download(cli *c, int argc, char **argv)
     for (size_t i = 0; i < count; i++) {
         char *staged = NULL, final[PATH_MAX + 600];
         cli_progress(c, "Downloading resource %zu of %zu...", i + 1, count);
-        int drc = modellix_task_download(t, i, staging, flags, &staged);
+        int drc = interrupt_signal() ? MODELLIX_ECANCELED : modellix_task_download(t, i, staging, flags, &staged);
+        if (drc == MODELLIX_ECANCELED && interrupt_signal()) {
+            interrupted = 1;
+            goto out;
+        }
         if (drc != MODELLIX_OK) {
             rc = session_fail(c, &s, drc);
             goto out;
@@ -454,8 +519,26 @@ int cmd_task_download(cli *c, int argc, char **argv)
     }
     rc = EXIT_OK;
 out:
-    if (staging[0])
-        rmdir(staging); /* empty unless a move failed; the library leaves nothing behind on its errors */
+    if (staging[0] && rmdir(staging) != 0 && errno != ENOENT && interrupted)
+        remove_tree(staging); /* the library removes its own staging file; never leave ours */
+    if (interrupted) {
+        const char *id = r.pos[0];
+        char suffix[PATH_MAX + 32];
+        snprintf(suffix, sizeof suffix, "--output-dir %s", absdir);
+        json_t *extra = json_pack("{s:O}", "files", files ? files : json_array());
+        interrupt_info ii = {0};
+        ii.doing = "during the download";
+        ii.ids = &id;
+        ii.n_ids = 1;
+        ii.ids_are = "Task being downloaded";
+        ii.resume_verb = "task download";
+        ii.resume_suffix = suffix;
+        ii.removed_partial = 1;
+        ii.extra = extra;
+        cli_progress_clear(c);
+        rc = interrupt_report(c, &ii);
+        json_decref(extra);
+    }
     for (size_t i = 0; i < n_chosen; i++)
         free(chosen[i]);
     free(chosen);

@@ -72,8 +72,11 @@ int session_try_open(cli *c, session *s, const session_opts *so, char *msg, size
     }
     rc = modellix_client_new(&s->client, o);
     modellix_options_free(o);
-    if (rc == MODELLIX_OK)
+    if (rc == MODELLIX_OK) {
+        if (so && so->interruptible)
+            interrupt_arm(s->client);
         return 0;
+    }
     if (rc == MODELLIX_ENOKEY)
         snprintf(msg, msg_size, "No Modellix API key found. Set MODELLIX_API_KEY or pass --api-key.");
     else if (rc == MODELLIX_EINVAL)
@@ -95,6 +98,7 @@ int session_open(cli *c, session *s, const session_opts *so)
 
 void session_close(session *s)
 {
+    interrupt_disarm();
     modellix_client_free(s->client);
     s->client = NULL;
 }
