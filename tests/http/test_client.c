@@ -2,23 +2,95 @@
  * result codes, and option argument checks. */
 #include "harness.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Known bug gate (issue 12 item 1: a failed modellix_client_new closes the caller's fd 0, because the
+ * engine's descriptor fields start at 0). While 1, test_missing_key reports the descriptor checks
+ * instead of asserting them. Set to 0 once the fix is on main. */
+#define KNOWN_BUG_ITEM_1 1
+
+/* Entries of /proc/self/fd (the directory's own descriptor counts the same each time). */
+static int count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* fd 0 is still open and still the same file, and no descriptor was opened or closed. */
+static int pipe_rd = -1; /* the pipe's read end, also kept open under its own number */
+
+static void assert_fds_intact(ino_t ino0, int n_fds)
+{
+    struct stat st;
+    int open0 = fstat(0, &st) == 0;
+    int same0 = open0 && st.st_ino == ino0;
+    int n = count_fds();
+    if (KNOWN_BUG_ITEM_1 && !(same0 && n == n_fds)) {
+        printf("# KNOWN_BUG_ITEM_1 (gated): fd 0 %s, %d descriptors instead of %d\n",
+               !open0 ? "closed" : same0 ? "intact" : "replaced", n, n_fds);
+        if (!same0) /* put the pipe's read end back on 0 for the next check */
+            dup2(pipe_rd, 0);
+        return;
+    }
+    assert_true(open0);
+    assert_true(st.st_ino == ino0);
+    assert_int_equal(n, n_fds);
+}
 
 static void test_missing_key(void **state)
 {
     (void)state;
+    /* A failed modellix_client_new must not touch the caller's descriptors: make fd 0 one end of a
+       pipe (a descriptor an engine whose fields start at 0 would close) and watch it. */
+    int saved0 = dup(0);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(dup2(p[0], 0), 0);
+    pipe_rd = p[0];
+    struct stat st;
+    assert_int_equal(fstat(0, &st), 0);
+    ino_t ino0 = st.st_ino;
+    int n_fds = count_fds();
+
     unsetenv("MODELLIX_API_KEY");
+    unsetenv("MODELLIX_BASE_URL");
     modellix_client *c = (modellix_client *)1;
     assert_int_equal(modellix_client_new(&c, NULL), MODELLIX_ENOKEY);
     assert_null(c);
+    assert_fds_intact(ino0, n_fds);
     setenv("MODELLIX_API_KEY", "   ", 1);
     assert_int_equal(modellix_client_new(&c, NULL), MODELLIX_ENOKEY);
+    assert_fds_intact(ino0, n_fds);
     setenv("MODELLIX_API_KEY", "bad key with spaces", 1);
     assert_int_equal(modellix_client_new(&c, NULL), MODELLIX_EINVAL);
+    assert_fds_intact(ino0, n_fds);
+    /* a good key with a bad base URL from the environment */
+    setenv("MODELLIX_API_KEY", FX_KEY, 1);
+    setenv("MODELLIX_BASE_URL", "ftp://example.com", 1);
+    assert_int_equal(modellix_client_new(&c, NULL), MODELLIX_EINVAL);
+    assert_null(c);
+    assert_fds_intact(ino0, n_fds);
+    unsetenv("MODELLIX_BASE_URL");
     unsetenv("MODELLIX_API_KEY");
     assert_int_equal(modellix_client_new(NULL, NULL), MODELLIX_EINVAL);
+    assert_fds_intact(ino0, n_fds);
+
+    dup2(saved0, 0);
+    close(saved0);
+    close(p[0]);
+    close(p[1]);
 }
 
 static char new_log[2048];
@@ -168,16 +240,47 @@ static void test_short_key_does_not_mangle_messages(void **state)
     modellix_client_free(c);
 }
 
+/* The User-Agent the mock received: "libmodellix/<version>" alone by default, the application's product
+ * token first when one is set; on the submit, the poll and the file host alike. The key travels in no
+ * header but Authorization and in no path. */
 static void test_user_agent_sent(void **state)
 {
     fixture *f = *state;
-    /* the key never travels anywhere but the Authorization header */
+    char ua[512], path[256];
     modellix_task *t;
-    assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_OK);
-    char path[256];
-    mock_server_last_path(f->m, MOCK_ROUTE_SUBMIT, path, sizeof path);
+    assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, "{\"prompt\":\"ua\",\"mock_duration_ms\":0}"),
+                     MODELLIX_OK);
+    assert_int_equal(mock_server_last_user_agent(f->m, MOCK_ROUTE_SUBMIT, ua, sizeof ua), 0);
+    assert_string_equal(ua, "libmodellix/" MODELLIX_VERSION_STRING);
+    assert_int_equal(modellix_task_poll(t), MODELLIX_OK);
+    assert_int_equal(mock_server_last_user_agent(f->m, MOCK_ROUTE_TASK, ua, sizeof ua), 0);
+    assert_string_equal(ua, "libmodellix/" MODELLIX_VERSION_STRING);
+    assert_int_equal(modellix_task_status(t), MODELLIX_TASK_SUCCESS);
+    uint8_t *data;
+    size_t len;
+    assert_int_equal(modellix_task_download_mem(t, 0, 0, &data, &len), MODELLIX_OK);
+    modellix_free(data);
+    assert_int_equal(mock_server_last_user_agent(f->m, MOCK_ROUTE_FILE, ua, sizeof ua), 0);
+    assert_string_equal(ua, "libmodellix/" MODELLIX_VERSION_STRING);
+    assert_int_equal(mock_server_last_path(f->m, MOCK_ROUTE_SUBMIT, path, sizeof path), 0);
     assert_null(strstr(path, FX_KEY));
     modellix_task_free(t);
+
+    /* an application's product token comes first */
+    modellix_options *o;
+    modellix_client *c;
+    assert_int_equal(modellix_options_new(&o), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_api_key(o, FX_KEY), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_base_url(o, mock_server_url(f->m)), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_user_agent(o, "myapp/2.1"), MODELLIX_OK);
+    assert_int_equal(modellix_client_new(&c, o), MODELLIX_OK);
+    modellix_options_free(o);
+    assert_int_equal(modellix_task_submit(&t, c, FX_SLUG, FX_BODY), MODELLIX_OK);
+    assert_int_equal(mock_server_last_user_agent(f->m, MOCK_ROUTE_SUBMIT, ua, sizeof ua), 0);
+    assert_string_equal(ua, "myapp/2.1 libmodellix/" MODELLIX_VERSION_STRING);
+    assert_null(strstr(ua, FX_KEY));
+    modellix_task_free(t);
+    modellix_client_free(c);
 }
 
 static void test_version_and_codes(void **state)

@@ -192,7 +192,10 @@ static void test_custom_poll_schedule(void **state)
     assert_int_equal(freed, 1);
 }
 
-static void collect_default_delays(fixture *f, uint64_t seed, seen *s)
+/* A client seeded with `seed`, with the default policy cut to 2 attempts: `polls` polls of a running task
+ * whose first answer each time is a 500, so each poll draws one retry delay (waited for) from the client's
+ * random source, and the observer records it with the default policy's own draw. */
+static void collect_default_delays(fixture *f, uint64_t seed, int polls, seen *s)
 {
     modellix_retry_policy *p;
     assert_int_equal(modellix_retry_policy_new_default(&p), MODELLIX_OK);
@@ -205,25 +208,55 @@ static void collect_default_delays(fixture *f, uint64_t seed, seen *s)
     snprintf(id, sizeof id, "task-seed-%llu-%d", (unsigned long long)seed, ++serial);
     assert_int_equal(mock_server_put_task(f->m, id, FX_SLUG, "processing", 1), 0);
     assert_int_equal(modellix_task_attach(&t, c, id), MODELLIX_OK);
-    fx_fault(f, MOCK_ROUTE_TASK, "GET", MOCK_FAULT_STATUS, 500, 1);
-    assert_int_equal(modellix_task_poll(t), MODELLIX_OK);
+    for (int i = 0; i < polls; i++) {
+        fx_fault(f, MOCK_ROUTE_TASK, "GET", MOCK_FAULT_STATUS, 500, 1);
+        assert_int_equal(modellix_task_poll(t), MODELLIX_OK);
+    }
     modellix_task_free(t);
     modellix_client_free(c);
 }
 
+static int same_delays(const seen *a, const seen *b)
+{
+    if (a->n != b->n)
+        return 0;
+    for (int i = 0; i < a->n; i++)
+        if (a->delay[i] != b->delay[i] || a->default_delay[i] != b->default_delay[i])
+            return 0;
+    return 1;
+}
+
+/* The jitter is real and comes from the seed: one seed gives the same delays in two clients, another
+ * seed gives other delays, and within one client's run the delays are not all alike (each draw
+ * advances the random source). Removing the jitter, or seeding from the clock whatever the option
+ * says, fails this test. */
 static void test_seeded_jitter_is_reproducible(void **state)
 {
     fixture *f = *state;
-    seen a = {0}, b = {0};
-    for (int i = 0; i < 3; i++) {
-        collect_default_delays(f, 42, &a);
-        collect_default_delays(f, 42, &b);
-    }
-    assert_int_equal(a.n, 3);
-    for (int i = 0; i < 3; i++) {
-        assert_int_equal(a.delay[i], b.delay[i]);
+    enum { POLLS = 4 };
+    seen a = {0}, b = {0}, other = {0};
+    collect_default_delays(f, 42, POLLS, &a);
+    collect_default_delays(f, 42, POLLS, &b);
+    collect_default_delays(f, 4242, POLLS, &other);
+    assert_int_equal(a.n, POLLS);
+    assert_int_equal(other.n, POLLS);
+    int varied = 0, below_ceiling = 0;
+    for (int i = 0; i < POLLS; i++) {
+        printf("# seed 42: %lld ms (default %lld), seed 4242: %lld ms (default %lld)\n", (long long)a.delay[i],
+               (long long)a.default_delay[i], (long long)other.delay[i], (long long)other.default_delay[i]);
+        assert_int_equal(a.number[i], 1);
+        /* full jitter under the first ceiling (500 ms) */
         assert_true(a.delay[i] >= 0 && a.delay[i] <= 500);
+        assert_true(a.default_delay[i] >= 0 && a.default_delay[i] <= 500);
+        if (i > 0 && (a.delay[i] != a.delay[0] || a.default_delay[i] != a.default_delay[0]))
+            varied = 1;
+        if (a.delay[i] < 500 || a.default_delay[i] < 500)
+            below_ceiling = 1;
     }
+    assert_true(same_delays(&a, &b));
+    assert_false(same_delays(&a, &other));
+    assert_true(varied);
+    assert_true(below_ceiling);
 }
 
 static void test_download_retries(void **state)

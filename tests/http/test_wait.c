@@ -155,7 +155,9 @@ static void test_cancel_from_another_thread(void **state)
     int64_t latency = fx_ms() - k.at;
     pthread_join(th, NULL);
     printf("# cancel latency: %lld ms\n", (long long)latency);
-    assert_true(latency < 2000); /* the promise is 100 ms; the test allows for a slow machine */
+    /* the promise is 100 ms; the bound leaves room for a slow machine but stays far below the engine's
+       1 s idle wake-up, so a cancel that is only noticed at the next wake-up fails */
+    assert_true(latency < 200);
     /* the request is consumed: the next wait runs normally (and is cut by its own deadline) */
     assert_int_equal(modellix_task_wait(t, 100), MODELLIX_ETIMEOUT);
     /* a cancel with no call running is kept for the next call */

@@ -22,6 +22,7 @@
  *   "mock_outcome": "failed" the task ends failed instead of success
  *   "mock_status_word": "succeeded"   the terminal word used on the wire (to test synonyms)
  *   "mock_resources": N     number of result files (default 1)
+ *   "mock_error_message": "..."  data.error.message of the task when it fails (default: a fixed text)
  *
  * Threads: the server runs its own threads; every function here is safe to call from the test thread
  * while clients talk to the server.
@@ -83,7 +84,8 @@ enum mock_fault_kind {
     MOCK_FAULT_STATUS = 1,     /* answer `status` with `headers` and `body` (body NULL = standard error envelope) */
     MOCK_FAULT_RESET_BEFORE,   /* close the connection without any response */
     MOCK_FAULT_RESET_MIDWAY,   /* send the status line, headers and part of the body, then close */
-    MOCK_FAULT_STALL,          /* wait stall_ms, then answer normally (other connections are not blocked) */
+    MOCK_FAULT_STALL,          /* wait stall_ms, then answer normally (other connections are not blocked);
+                                  `headers` are added to the normal answer (an X-Request-Id replaces the mock's) */
     MOCK_FAULT_GARBAGE,        /* 200 with a body that is not JSON */
     MOCK_FAULT_TRUNCATED,      /* 200 with a JSON body cut in half (Content-Length matches the cut body) */
     MOCK_FAULT_HUGE,           /* 200 with a body of huge_bytes bytes (default 17 MiB), streamed */
@@ -142,6 +144,13 @@ void mock_server_reset_counters(mock_server *m);
 int mock_server_last_authorization(mock_server *m, int32_t route, char *buf, size_t buflen);
 /* The most recent request path (with query) on `route`, copied like the above. */
 int mock_server_last_path(mock_server *m, int32_t route, char *buf, size_t buflen);
+/* The User-Agent header of the most recent request on `route` ("" if none), copied like the above. */
+int mock_server_last_user_agent(mock_server *m, int32_t route, char *buf, size_t buflen);
+
+/* Calls fn (if not NULL) with the id of every task created by a paid submission since the server
+   started (tasks of mock_server_put_task() are not listed; counter resets do not forget tasks), in no
+   particular order. fn must not call into the server. Returns how many there are. */
+size_t mock_server_task_ids(mock_server *m, void (*fn)(const char *id, void *ud), void *ud);
 
 /* Change the settings of a running server (tests use these between cases). */
 void mock_server_set_duration_ms(mock_server *m, int64_t duration_ms);

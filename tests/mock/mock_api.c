@@ -178,6 +178,14 @@ static bool read_mock_fields(json_t *body, mk_task *t, mk_reply *out)
         t->word = mk_strdup(json_string_value(v));
         t->failed = word_is_failure(t->word);
     }
+    v = json_object_get(body, "mock_error_message");
+    if (v != NULL) {
+        if (!json_is_string(v) || json_string_length(v) > 65536) {
+            mk_reply_error(out, 400, "Invalid parameters: mock_error_message must be a string of at most 65536 bytes");
+            return false;
+        }
+        t->error_message = mk_strdup(json_string_value(v));
+    }
     v = json_object_get(body, "mock_outcome");
     if (v != NULL) {
         const char *o = json_is_string(v) ? json_string_value(v) : "";
@@ -266,6 +274,7 @@ static void submit(mk_req *q, bool commit, mk_reply *out)
         return;
     }
 
+    t->paid = true;
     int64_t retry = 0;
     int rc = mk_store_admit(&m->store, t, atomic_load(&m->max_running), commit, true, t->created_ms, &retry);
     if (rc == 1) {
@@ -302,8 +311,10 @@ static json_t *task_data(mock_server *m, const mk_task *t, int64_t now)
     if (mk_task_phase(t, now) != MK_TERMINAL)
         return data;
     if (t->failed) {
-        json_object_set_new(data, "error", json_pack("{s:s, s:s}", "code", "generation_failed", "message",
-                                                     "The mock task failed as requested (mock_outcome)"));
+        json_object_set_new(data, "error",
+                            json_pack("{s:s, s:s}", "code", "generation_failed", "message",
+                                      t->error_message ? t->error_message
+                                                       : "The mock task failed as requested (mock_outcome)"));
         return data;
     }
     json_t *resources = json_array();

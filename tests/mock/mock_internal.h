@@ -86,6 +86,8 @@ typedef struct mk_task {
     int32_t n_resources;
     uint64_t seed;          /* from the prompt: drives the generated pictures */
     char request_id[32];
+    char *error_message;    /* data.error.message of a failed task; NULL = the standard one */
+    bool paid;              /* created by a submission (not by mock_server_put_task) */
 } mk_task;
 
 enum mk_phase { MK_PENDING, MK_PROCESSING, MK_TERMINAL };
@@ -108,6 +110,9 @@ void mk_task_free(mk_task *t);
    -1 (out of memory). Only 0 with commit takes ownership of t. */
 int mk_store_admit(mk_store *s, mk_task *t, int32_t max_running, bool commit, bool counted, int64_t now,
                    int64_t *retry_after_s);
+/* Calls fn with the id of every task created by a submission (paid), under the read lock; fn must not
+   call into the store. Returns how many. */
+size_t mk_store_each_paid(mk_store *s, void (*fn)(const char *id, void *ud), void *ud);
 /* Tasks are never removed while the server runs, so the pointer stays valid until mk_store_destroy. */
 const mk_task *mk_store_find(mk_store *s, const char *id);
 int64_t mk_task_end_ms(const mk_task *t);
@@ -157,12 +162,14 @@ typedef struct mk_stats {
     pthread_mutex_t lock;   /* guards the strings below */
     char *last_auth[MOCK_ROUTE_COUNT_];
     char *last_path[MOCK_ROUTE_COUNT_];
+    char *last_ua[MOCK_ROUTE_COUNT_];
 } mk_stats;
 
 int mk_stats_init(mk_stats *st);
 void mk_stats_destroy(mk_stats *st);
 void mk_stats_reset(mk_stats *st);
-void mk_stats_request(mk_stats *st, int32_t route, const char *authorization, const char *path);
+void mk_stats_request(mk_stats *st, int32_t route, const char *authorization, const char *path,
+                      const char *user_agent);
 void mk_stats_status(mk_stats *st, int32_t route, unsigned status); /* status 0 = connection reset */
 void mk_stats_bytes(mk_stats *st, int32_t route, int64_t n);
 void mk_stats_fault(mk_stats *st, int32_t route);
@@ -170,7 +177,8 @@ void mk_stats_conn_open(mk_stats *st);
 void mk_stats_conn_close(mk_stats *st);
 int64_t mk_stats_counter(mk_stats *st, int32_t counter, int32_t route);
 int64_t mk_stats_status_count(mk_stats *st, int32_t route, int32_t status);
-int mk_stats_last(mk_stats *st, bool path, int32_t route, char *buf, size_t buflen);
+enum mk_last { MK_LAST_AUTH, MK_LAST_PATH, MK_LAST_UA };
+int mk_stats_last(mk_stats *st, enum mk_last which, int32_t route, char *buf, size_t buflen);
 json_t *mk_stats_json(mk_stats *st);
 
 /* ---- mock_ratelimit.c ---- */

@@ -247,6 +247,8 @@ static enum MHD_Result apply_fault(mk_req *q, struct MHD_Connection *conn, const
     }
     case MOCK_FAULT_STALL: {
         process(q, conn, true, &r);
+        if (f->headers != NULL && r.headers == NULL)
+            r.headers = mk_strdup(f->headers);
         size_t len = 0;
         unsigned char *body = mk_reply_body(&r, &len);
         struct MHD_Response *resp = body ? mk_response_buffer(q, &r, body, len) : NULL;
@@ -316,7 +318,8 @@ static enum MHD_Result start_request(mk_req *q, struct MHD_Connection *conn, con
         q->api = strncmp(q->path, "/api/v1/", 8) == 0;
         q->body_limit = q->route == MOCK_ROUTE_SUBMIT ? MK_MAX_SUBMIT_BODY : 0;
         mk_stats_request(&m->stats, q->route,
-                         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), q->uri);
+                         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), q->uri,
+                         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT));
         if (q->api) {
             mk_rate_hit(&m->rate, atomic_load(&m->rate_limit), mk_wall_ms() / 1000, &q->rl);
             q->have_rl = true;
@@ -677,12 +680,22 @@ void mock_server_reset_counters(mock_server *m)
 
 int mock_server_last_authorization(mock_server *m, int32_t route, char *buf, size_t buflen)
 {
-    return m ? mk_stats_last(&m->stats, false, route, buf, buflen) : -1;
+    return m ? mk_stats_last(&m->stats, MK_LAST_AUTH, route, buf, buflen) : -1;
+}
+
+int mock_server_last_user_agent(mock_server *m, int32_t route, char *buf, size_t buflen)
+{
+    return m ? mk_stats_last(&m->stats, MK_LAST_UA, route, buf, buflen) : -1;
+}
+
+size_t mock_server_task_ids(mock_server *m, void (*fn)(const char *id, void *ud), void *ud)
+{
+    return m ? mk_store_each_paid(&m->store, fn, ud) : 0;
 }
 
 int mock_server_last_path(mock_server *m, int32_t route, char *buf, size_t buflen)
 {
-    return m ? mk_stats_last(&m->stats, true, route, buf, buflen) : -1;
+    return m ? mk_stats_last(&m->stats, MK_LAST_PATH, route, buf, buflen) : -1;
 }
 
 void mock_server_set_duration_ms(mock_server *m, int64_t duration_ms)

@@ -1,4 +1,4 @@
-/* mock_stats.c - the counters of mock.h (lock-free atomics) and the last Authorization/path per route. */
+/* mock_stats.c - the counters of mock.h (lock-free atomics) and the last Authorization/path/User-Agent per route. */
 #include "mock_internal.h"
 
 #include <stdio.h>
@@ -16,6 +16,7 @@ void mk_stats_destroy(mk_stats *st)
     for (int i = 0; i < MOCK_ROUTE_COUNT_; i++) {
         free(st->last_auth[i]);
         free(st->last_path[i]);
+        free(st->last_ua[i]);
     }
     pthread_mutex_destroy(&st->lock);
 }
@@ -37,7 +38,8 @@ void mk_stats_reset(mk_stats *st)
     for (int i = 0; i < MOCK_ROUTE_COUNT_; i++) {
         free(st->last_auth[i]);
         free(st->last_path[i]);
-        st->last_auth[i] = st->last_path[i] = NULL;
+        free(st->last_ua[i]);
+        st->last_auth[i] = st->last_path[i] = st->last_ua[i] = NULL;
     }
     pthread_mutex_unlock(&st->lock);
 }
@@ -54,7 +56,8 @@ static void replace(char **slot, const char *value)
     *slot = copy;
 }
 
-void mk_stats_request(mk_stats *st, int32_t route, const char *authorization, const char *path)
+void mk_stats_request(mk_stats *st, int32_t route, const char *authorization, const char *path,
+                      const char *user_agent)
 {
     if (!route_ok(route))
         return;
@@ -66,6 +69,8 @@ void mk_stats_request(mk_stats *st, int32_t route, const char *authorization, co
     replace(&st->last_path[MOCK_ROUTE_ANY], path);
     replace(&st->last_auth[route], authorization ? authorization : "");
     replace(&st->last_path[route], path);
+    replace(&st->last_ua[MOCK_ROUTE_ANY], user_agent ? user_agent : "");
+    replace(&st->last_ua[route], user_agent ? user_agent : "");
     pthread_mutex_unlock(&st->lock);
 }
 
@@ -139,13 +144,15 @@ int64_t mk_stats_status_count(mk_stats *st, int32_t route, int32_t status)
     return atomic_load(&st->status[route][status]);
 }
 
-int mk_stats_last(mk_stats *st, bool path, int32_t route, char *buf, size_t buflen)
+int mk_stats_last(mk_stats *st, enum mk_last which, int32_t route, char *buf, size_t buflen)
 {
     if (buf == NULL || buflen == 0 || !route_ok(route))
         return -1;
     int rc = 0;
     pthread_mutex_lock(&st->lock);
-    const char *v = path ? st->last_path[route] : st->last_auth[route];
+    const char *v = which == MK_LAST_PATH ? st->last_path[route]
+                    : which == MK_LAST_UA ? st->last_ua[route]
+                                          : st->last_auth[route];
     if (v == NULL)
         v = "";
     size_t n = strlen(v);

@@ -54,6 +54,7 @@ void mk_task_free(mk_task *t)
     free(t->id);
     free(t->slug);
     free(t->word);
+    free(t->error_message);
     free(t);
 }
 
@@ -181,6 +182,23 @@ int mk_store_admit(mk_store *s, mk_task *t, int32_t max_running, bool commit, bo
     }
     pthread_rwlock_unlock(&s->lock);
     return rc;
+}
+
+size_t mk_store_each_paid(mk_store *s, void (*fn)(const char *id, void *ud), void *ud)
+{
+    size_t n = 0;
+    pthread_rwlock_rdlock(&s->lock);
+    for (size_t i = 0; i < s->n_buckets; i++) {
+        for (const mk_task *t = s->buckets[i]; t != NULL; t = t->next) {
+            if (!t->paid)
+                continue;
+            n++;
+            if (fn != NULL)
+                fn(t->id, ud);
+        }
+    }
+    pthread_rwlock_unlock(&s->lock);
+    return n;
 }
 
 const mk_task *mk_store_find(mk_store *s, const char *id)

@@ -345,6 +345,56 @@ static void config_tls_files(void **state)
     assert_int_equal(mock_server_start(&m, &cfg), -1);
 }
 
+/* The read-only views tests use to check a client: the ids of paid tasks (not of put tasks), the last
+ * User-Agent per route, a failed task's chosen error message, and a stall fault's extra headers. */
+static void collect_id(const char *id, void *ud)
+{
+    char *ids = ud;
+    strncat(ids, id, 1023 - strlen(ids));
+    strncat(ids, " ", 1023 - strlen(ids));
+}
+
+static void inspection_views(void **state)
+{
+    mock_server *m = *state;
+    mock_server_set_duration_ms(m, 0);
+    size_t before = mock_server_task_ids(m, NULL, NULL);
+    assert_int_equal(mock_server_put_task(m, "task-put-view", "bytedance/seedream-4.5-t2i", "success", 1), 0);
+    char *a = tm_submit(m, "bytedance/seedream-4.5-t2i", "\"mock_outcome\":\"failed\",\"mock_error_message\":\"told you\"");
+    assert_non_null(a);
+    char ids[1024] = "";
+    assert_int_equal(mock_server_task_ids(m, collect_id, ids), before + 1);
+    assert_non_null(strstr(ids, a));
+    assert_null(strstr(ids, "task-put-view"));
+    tm_resp r;
+    char path[256], buf[256];
+    snprintf(path, sizeof path, "/api/v1/tasks/%s", a);
+    assert_int_equal(tm_get(m, path, &r), 0);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(r.json, "data"), "error"),
+                                                           "message")),
+                        "told you");
+    tm_resp_free(&r);
+    char url[256];
+    tm_url(m, path, url, sizeof url);
+    const char *hdrs[] = {"Authorization: Bearer k", "User-Agent: view-test/1", NULL};
+    mock_fault f = {0};
+    f.route = MOCK_ROUTE_TASK;
+    f.kind = MOCK_FAULT_STALL;
+    f.stall_ms = 1;
+    f.headers = "X-Request-Id: req-chosen\n";
+    f.count = 1;
+    assert_int_equal(mock_server_add_fault(m, &f), 0);
+    tm_request("GET", url, hdrs, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(tm_data_str(&r, "task_id"), a);
+    assert_string_equal(tm_header(&r, "X-Request-Id", buf, sizeof buf), "req-chosen");
+    tm_resp_free(&r);
+    assert_int_equal(mock_server_last_user_agent(m, MOCK_ROUTE_TASK, buf, sizeof buf), 0);
+    assert_string_equal(buf, "view-test/1");
+    assert_int_equal(mock_server_last_user_agent(m, MOCK_ROUTE_TASK, buf, 4), -1);
+    free(a);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -358,6 +408,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(oversized_body_413, setup, teardown),
         cmocka_unit_test_setup_teardown(catalogue_validate_balance, setup, teardown),
         cmocka_unit_test_setup_teardown(standard_headers, setup, teardown),
+        cmocka_unit_test_setup_teardown(inspection_views, setup, teardown),
         cmocka_unit_test(config_rejects_non_loopback),
         cmocka_unit_test(config_tls_files),
     };
