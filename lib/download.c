@@ -1,9 +1,12 @@
 /* download.c - fetching result files to a directory (atomically) or to memory, under the safety
  * rules of download.h: URL checks on every hop, address checks on every connection, size limits,
  * no API key sent. */
+#define _GNU_SOURCE 1 /* mkostemp */
+
 #include "filename.h"
 #include "internal.h"
 #include "netpolicy.h"
+#include "sockets.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -87,7 +90,7 @@ static curl_socket_t dl_open(void *ctx, curlsocktype purpose, struct curl_sockad
                d->r->log_path);
         return CURL_SOCKET_BAD;
     }
-    return socket(a->family, a->socktype, a->protocol);
+    return mx_socket_for(a);
 }
 
 static int dl_configure(mx_req *r, CURL *h, void *ctx)
@@ -358,7 +361,7 @@ static int download_one(modellix_task *t, size_t i, const char *dir, uint32_t fl
         free(tmp);
         return rc;
     }
-    int fd = mkstemp(tmp); /* mode 0600, O_EXCL */
+    int fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600, O_EXCL, not inherited by a child that execs */
     if (fd < 0) {
         rc = mx_fail(c, t, MODELLIX_EIO, 0, NULL, "creating a temporary file in %s failed: %s", dir, strerror(errno));
         free(target);

@@ -2,6 +2,7 @@
 #include "engine.h"
 
 #include "internal.h"
+#include "sockets.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -143,7 +144,7 @@ int mx_engine_init(mx_engine *e)
     memset(e, 0, sizeof *e);
     e->epfd = e->wakefd = -1;
     e->curl_due = -1;
-    e->multi = curl_multi_init();
+    e->multi = mx_multi_new(); /* curl_multi_init with its wake-up pair close-on-exec */
     e->epfd = epoll_create1(EPOLL_CLOEXEC);
     e->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (!e->multi || e->epfd < 0 || e->wakefd < 0)
@@ -457,6 +458,7 @@ static void set_constant_options(const modellix_client *c, CURL *h)
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, mx_open_socket); /* close-on-exec sockets */
     if (c->ca_file)
         curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
 }
