@@ -13,7 +13,7 @@
  *                safety: a paid submission never rides a reused connection); 0: POSTs reuse
  *                keep-alive connections like the GETs.
  *   host_conns, maxconnects   CURLMOPT_MAX_HOST_CONNECTIONS and CURLMOPT_MAXCONNECTS; the defaults
- *                are libmodellix's (lib/engine.c), so both programs run the same connection limits.
+ *                are libmodellix's (lib/exchange.c), so both programs run the same connection limits.
  *
  * One run: at most `inflight` tasks between submit and terminal at once (the same concurrency as
  * libmodellix's max_in_flight); each task: POST /api/v1/bytedance/seedream-4.5-t2i with

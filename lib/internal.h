@@ -3,7 +3,7 @@
 #ifndef MODELLIX_INTERNAL_H
 #define MODELLIX_INTERNAL_H
 
-#include "engine.h"
+#include "exchange.h"
 #include "protocol.h"
 #include "util.h"
 

@@ -15,7 +15,9 @@ int modellix_client_step(modellix_client *c, size_t *active_out)
 
 int32_t modellix_client_backend_fd(const modellix_client *c)
 {
-    return c ? c->eng.epfd : -1;
+    /* the backend may make its descriptor on first use (backend_poll.c): the client is not changed
+       in any way its caller can see */
+    return c ? mx_engine_fd(&((modellix_client *)c)->eng) : -1;
 }
 
 int64_t modellix_client_backend_timeout(const modellix_client *c)

@@ -1,5 +1,7 @@
-/* engine.c - curl multi driver, easy-handle pool, timer heap and exchanges with retries. */
-#include "engine.h"
+/* exchange.c - exchanges with retries: attempts, their classification, the money rule, pacing, the
+ * retry policy, the connection gate and the pools of easy handles and exchange records. The event
+ * loop itself is the reactor's (reactor.c). */
+#include "exchange.h"
 
 #include "internal.h"
 #include "sockets.h"
@@ -7,160 +9,35 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <time.h>
-#include <unistd.h>
 
 #define MX_HOST_CONNECTIONS 16 /* parallel connections to one host (CURLMOPT_MAX_HOST_CONNECTIONS) */
 
-/* ---------------------------------------------------------------------------------------------- */
-/* Timer heap (binary min-heap on (due, seq); seq keeps equal deadlines first-in first-out).        */
+static void req_done(void *ud, CURL *easy, CURLcode res, const char *why);
+static void gate_fire(mx_timer *t);
 
-static int timer_less(const mx_timer *a, const mx_timer *b)
+int mx_timer_arm(mx_engine *e, mx_timer *t, int64_t due)
 {
-    return a->due < b->due || (a->due == b->due && a->seq < b->seq);
-}
-
-static void heap_swap(mx_engine *e, size_t i, size_t j)
-{
-    mx_timer *t = e->heap[i];
-    e->heap[i] = e->heap[j];
-    e->heap[j] = t;
-    e->heap[i]->idx = i;
-    e->heap[j]->idx = j;
-}
-
-static void heap_up(mx_engine *e, size_t i)
-{
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!timer_less(e->heap[i], e->heap[p]))
-            break;
-        heap_swap(e, i, p);
-        i = p;
-    }
-}
-
-static void heap_down(mx_engine *e, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < e->nheap && timer_less(e->heap[l], e->heap[m]))
-            m = l;
-        if (r < e->nheap && timer_less(e->heap[r], e->heap[m]))
-            m = r;
-        if (m == i)
-            return;
-        heap_swap(e, i, m);
-        i = m;
-    }
-}
-
-void mx_timer_init(mx_timer *t, void (*fire)(mx_timer *))
-{
-    t->due = 0;
-    t->seq = 0;
-    t->idx = SIZE_MAX;
-    t->fire = fire;
-}
-
-int mx_timer_armed(const mx_timer *t)
-{
-    return t->idx != SIZE_MAX;
+    return mx_reactor_arm(&e->rx, t, due) == 0 ? MODELLIX_OK : MODELLIX_ENOMEM;
 }
 
 void mx_timer_disarm(mx_engine *e, mx_timer *t)
 {
-    if (t->idx == SIZE_MAX)
-        return;
-    size_t i = t->idx;
-    t->idx = SIZE_MAX;
-    e->nheap--;
-    if (i == e->nheap)
-        return;
-    e->heap[i] = e->heap[e->nheap];
-    e->heap[i]->idx = i;
-    heap_down(e, i);
-    heap_up(e, i);
-}
-
-int mx_timer_arm(mx_engine *e, mx_timer *t, int64_t due)
-{
-    mx_timer_disarm(e, t);
-    if (e->nheap == e->capheap) {
-        size_t cap = e->capheap ? e->capheap * 2 : 64;
-        mx_timer **h = realloc(e->heap, cap * sizeof *h);
-        if (!h)
-            return MODELLIX_ENOMEM;
-        e->heap = h;
-        e->capheap = cap;
-    }
-    t->due = due;
-    t->seq = ++e->seq;
-    t->idx = e->nheap;
-    e->heap[e->nheap++] = t;
-    heap_up(e, t->idx);
-    return MODELLIX_OK;
-}
-
-/* ---------------------------------------------------------------------------------------------- */
-/* Engine                                                                                           */
-
-/* curl tells which sockets to watch for what; they live in the engine's epoll set. */
-static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
-{
-    mx_engine *e = userp;
-    (void)easy;
-    if (what == CURL_POLL_REMOVE) {
-        epoll_ctl(e->epfd, EPOLL_CTL_DEL, s, NULL);
-        curl_multi_assign(e->multi, s, NULL);
-        return 0;
-    }
-    struct epoll_event ev = {0};
-    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
-    ev.data.fd = s;
-    if (socketp) {
-        epoll_ctl(e->epfd, EPOLL_CTL_MOD, s, &ev);
-    } else {
-        if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST)
-            epoll_ctl(e->epfd, EPOLL_CTL_MOD, s, &ev);
-        curl_multi_assign(e->multi, s, e); /* any non-NULL marks "registered" */
-    }
-    return 0;
-}
-
-/* curl's own timer (timeouts, connection steps): -1 deletes it. */
-static int on_timer(CURLM *multi, long timeout_ms, void *userp)
-{
-    mx_engine *e = userp;
-    (void)multi;
-    e->curl_due = timeout_ms < 0 ? -1 : mx_now_ms() + timeout_ms;
-    return 0;
+    mx_reactor_disarm(&e->rx, t);
 }
 
 int mx_engine_init(mx_engine *e)
 {
     memset(e, 0, sizeof *e);
-    e->epfd = e->wakefd = -1;
-    e->curl_due = -1;
-    e->multi = mx_multi_new(); /* curl_multi_init with its wake-up pair close-on-exec */
-    e->epfd = epoll_create1(EPOLL_CLOEXEC);
-    e->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (!e->multi || e->epfd < 0 || e->wakefd < 0)
-        return e->multi ? MODELLIX_EIO : MODELLIX_ENOMEM;
-    struct epoll_event ev = {0};
-    ev.events = EPOLLIN;
-    ev.data.fd = e->wakefd;
-    if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->wakefd, &ev) != 0)
-        return MODELLIX_EIO;
-    curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
-    curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, on_timer);
-    curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
+    mx_gate_init(&e->gate, MX_HOST_CONNECTIONS);
+    mx_timer_init(&e->gate_timer, gate_fire);
+    int err = mx_reactor_init(&e->rx, req_done, e);
+    if (err)
+        return err == ENOMEM ? MODELLIX_ENOMEM : MODELLIX_EIO;
     /* Bound parallel connections per host: connections are reused, transfers beyond this queue. */
-    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MX_HOST_CONNECTIONS);
-    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, 32L);
+    if (curl_multi_setopt(e->rx.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MX_HOST_CONNECTIONS) != CURLM_OK ||
+        curl_multi_setopt(e->rx.multi, CURLMOPT_MAXCONNECTS, 32L) != CURLM_OK)
+        return MODELLIX_EIO;
     return MODELLIX_OK;
 }
 
@@ -168,26 +45,32 @@ void mx_engine_cleanup(mx_engine *e)
 {
     for (size_t i = 0; i < e->nreq_free; i++)
         free(e->req_free[i]);
+    /* easy handles go before the multi handle, which closes the connections they shared */
     for (size_t i = 0; i < e->npool; i++)
         curl_easy_cleanup(e->pool[i]);
     free(e->pool);
-    free(e->heap);
-    if (e->multi)
-        curl_multi_cleanup(e->multi);
-    if (e->epfd >= 0)
-        close(e->epfd);
-    if (e->wakefd >= 0)
-        close(e->wakefd);
+    mx_reactor_cleanup(&e->rx);
     memset(e, 0, sizeof *e);
-    e->epfd = e->wakefd = -1;
 }
 
 void mx_engine_wake(mx_engine *e)
 {
-    uint64_t one = 1;
-    if (e->wakefd >= 0 && write(e->wakefd, &one, sizeof one) < 0) {
-        /* the counter is saturated: the engine is already due to wake */
-    }
+    mx_reactor_wake(&e->rx);
+}
+
+int mx_engine_fd(mx_engine *e)
+{
+    return mx_reactor_fd(&e->rx);
+}
+
+int64_t mx_engine_timeout(const mx_engine *e, int64_t now)
+{
+    return mx_reactor_timeout(&e->rx, now);
+}
+
+void mx_engine_step(mx_engine *e, int wait_ms)
+{
+    mx_reactor_step(&e->rx, wait_ms);
 }
 
 static CURL *pool_get(mx_engine *e)
@@ -218,92 +101,46 @@ static void pool_put(mx_engine *e, CURL *h)
     e->pool[e->npool++] = h;
 }
 
-static void req_complete(mx_req *r, CURLcode cres);
+static void req_complete(mx_req *r, CURLcode cres, const char *why);
 static void attempt_or_finish(mx_req *r, int admitted);
 
 /* The gate: at most MX_HOST_CONNECTIONS API exchanges hold an easy handle at once, as many as curl
    runs to the API host. curl would park the rest itself, but each parked handle holds its buffers
    (~21 KB): 10 000 polls falling due together held 150 MB, and the allocator kept that burst's pages
-   afterwards. API attempts beyond the limit wait here, first come first served, with no handle, and
-   start as slots free up (gate_admit, at the end of every step); their deadline timer runs while they
-   wait. Downloads are not gated: they go to other hosts, and a client runs at most one at a time. */
-static int gate_open(const mx_engine *e)
+   afterwards. API attempts beyond the limit wait in the gate (gate.h), first come first served, with
+   no handle, and start as slots free up: a slot freed while attempts wait arms the gate timer "now",
+   and the timer admits them (so the reactor's time-out is 0 while the gate is open). Their deadline
+   timer runs while they wait. Downloads are not gated: they go to other hosts, and a client runs at
+   most one at a time. */
+static void gate_fire(mx_timer *t)
 {
-    return e->gate.head && e->api_running < MX_HOST_CONNECTIONS;
-}
-
-static void gate_admit(mx_engine *e)
-{
-    while (gate_open(e)) {
-        mx_req *r = MX_CONTAINER(e->gate.head, mx_req, gate_link);
-        mx_list_unlink(&e->gate, &r->gate_link);
+    mx_engine *e = MX_CONTAINER(t, mx_engine, gate_timer);
+    mx_link *k;
+    while ((k = mx_gate_next(&e->gate))) {
+        mx_req *r = MX_CONTAINER(k, mx_req, gate_link);
         mx_timer_disarm(e, &r->retry_timer); /* its deadline timer */
         attempt_or_finish(r, 1);
     }
 }
 
-static void drain_completions(mx_engine *e)
+static void gate_leave(mx_engine *e)
 {
-    CURLMsg *m;
-    int q;
-    while ((m = curl_multi_info_read(e->multi, &q))) {
-        if (m->msg != CURLMSG_DONE)
-            continue;
-        mx_req *r = NULL;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
-        if (r)
-            req_complete(r, m->data.result);
+    mx_gate_leave(&e->gate);
+    if (mx_gate_open(&e->gate) && !mx_timer_armed(&e->gate_timer) &&
+        mx_timer_arm(e, &e->gate_timer, mx_now_ms()) != MODELLIX_OK) {
+        /* no memory for the heap: the waiters' deadline timers still end them */
     }
 }
 
-int64_t mx_engine_timeout(const mx_engine *e, int64_t now)
+static void req_done(void *ud, CURL *easy, CURLcode res, const char *why)
 {
-    if (gate_open(e))
-        return 0;
-    int64_t due = e->curl_due;
-    if (e->nheap && (due < 0 || e->heap[0]->due < due))
-        due = e->heap[0]->due;
-    if (due < 0)
-        return -1;
-    return due > now ? due - now : 0;
-}
-
-void mx_engine_step(mx_engine *e, int wait_ms)
-{
-    struct epoll_event evs[64];
-    int n = epoll_wait(e->epfd, evs, 64, wait_ms);
-    int running = 0;
-    for (int i = 0; i < n; i++) {
-        int fd = evs[i].data.fd;
-        if (fd == e->wakefd) {
-            uint64_t v;
-            while (read(e->wakefd, &v, sizeof v) > 0) {
-            }
-            continue;
-        }
-        int flags = (evs[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) | (evs[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
-                    (evs[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
-        curl_multi_socket_action(e->multi, fd, flags, &running);
-    }
-    int64_t now = mx_now_ms();
-    if (e->curl_due >= 0 && e->curl_due <= now) {
-        e->curl_due = -1;
-        curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    }
-    drain_completions(e);
-    now = mx_now_ms();
-    while (e->nheap && e->heap[0]->due <= now) {
-        mx_timer *t = e->heap[0];
-        mx_timer_disarm(e, t);
-        t->fire(t);
-    }
-    gate_admit(e);
-    /* a timer or the gate may have added transfers: let curl start them at once */
-    if (e->curl_due >= 0 && e->curl_due <= mx_now_ms()) {
-        e->curl_due = -1;
-        curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-        drain_completions(e);
-    }
+    mx_engine *e = ud;
+    mx_req *r = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&r);
+    if (r)
+        req_complete(r, res, why);
+    else
+        mx_reactor_remove(&e->rx, easy);
 }
 
 int mx_engine_run(modellix_client *c, int64_t deadline_ms, int (*done)(void *ctx), void *ctx)
@@ -471,12 +308,12 @@ static int start_attempt(mx_req *r, int admitted)
     int64_t left = r->deadline_ms - now;
     if (left <= 0)
         return MODELLIX_ETIMEOUT;
-    if (!r->configure && (c->eng.api_running >= MX_HOST_CONNECTIONS || (c->eng.gate.head && !admitted))) {
-        mx_list_push(&c->eng.gate, &r->gate_link);
+    if (!r->configure && !mx_gate_may_enter(&c->eng.gate, admitted)) {
+        mx_gate_queue(&c->eng.gate, &r->gate_link);
         mx_log(c, MODELLIX_LOG_DEBUG, "%s %s: waiting for one of the %d connections", method_name(r), r->log_path,
                MX_HOST_CONNECTIONS);
         if (mx_timer_arm(&c->eng, &r->retry_timer, r->deadline_ms) != MODELLIX_OK) {
-            mx_list_unlink(&c->eng.gate, &r->gate_link);
+            mx_gate_unqueue(&c->eng.gate, &r->gate_link);
             return MODELLIX_ENOMEM;
         }
         return MODELLIX_OK;
@@ -548,7 +385,7 @@ static int start_attempt(mx_req *r, int admitted)
             return rc;
         }
     }
-    if (curl_multi_add_handle(c->eng.multi, h) != CURLM_OK) {
+    if (mx_reactor_add(&c->eng.rx, h) != CURLM_OK) {
         r->easy = NULL;
         if (pooled)
             pool_put(&c->eng, h);
@@ -559,7 +396,7 @@ static int start_attempt(mx_req *r, int admitted)
     r->active = 1;
     c->eng.running++;
     if (pooled)
-        c->eng.api_running++;
+        mx_gate_enter(&c->eng.gate);
     return MODELLIX_OK;
 }
 
@@ -567,7 +404,7 @@ static void release_easy(mx_req *r)
 {
     if (!r->active)
         return;
-    curl_multi_remove_handle(r->c->eng.multi, r->easy);
+    mx_reactor_remove(&r->c->eng.rx, r->easy);
     curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, NULL);
     if (r->configure)
@@ -578,7 +415,7 @@ static void release_easy(mx_req *r)
     r->active = 0;
     r->c->eng.running--;
     if (!r->configure)
-        r->c->eng.api_running--;
+        gate_leave(&r->c->eng);
 }
 
 /* Did this attempt possibly reach the server? Conservative: yes unless it provably did not. */
@@ -662,9 +499,11 @@ static void set_http_message(mx_req *r)
     free(server);
 }
 
-static void req_complete(mx_req *r, CURLcode cres)
+static void req_complete(mx_req *r, CURLcode cres, const char *why)
 {
     modellix_client *c = r->c;
+    if (why)
+        mx_fmt(r->errbuf, sizeof r->errbuf, "%s", why);
     CURL *h = r->easy;
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -797,7 +636,7 @@ static void req_complete(mx_req *r, CURLcode cres)
 static void retry_fire(mx_timer *t)
 {
     mx_req *r = (mx_req *)((char *)t - offsetof(mx_req, retry_timer));
-    int admitted = mx_list_unlink(&r->c->eng.gate, &r->gate_link);
+    int admitted = mx_gate_unqueue(&r->c->eng.gate, &r->gate_link);
     attempt_or_finish(r, admitted);
 }
 
@@ -850,7 +689,7 @@ void mx_req_abort(mx_req *r, int rc)
         mx_fmt(r->msg, sizeof r->msg, "%s %s: %s", method_name(r), r->log_path, modellix_strerror(rc));
     }
     mx_timer_disarm(&r->c->eng, &r->retry_timer);
-    mx_list_unlink(&r->c->eng.gate, &r->gate_link);
+    mx_gate_unqueue(&r->c->eng.gate, &r->gate_link);
     if (!r->finished) {
         r->finish = NULL; /* an aborted exchange does not call back: the caller is the one ending it */
         finish(r, rc);

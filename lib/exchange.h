@@ -1,13 +1,18 @@
-/* engine.h - the transfer engine: one curl multi handle per client, a pool of easy handles, a timer
- * heap, and "exchanges": one logical HTTP request with its retries under one deadline.
+/* exchange.h - exchanges: one logical HTTP request with its retries under one deadline, on top of the
+ * reactor (reactor.h). This layer knows the client: it classifies each attempt's end, keeps the money
+ * rule (a paid submission whose outcome is unknown is never sent again without the policy's opt-in),
+ * paces requests to the server's rate limit, asks the retry policy, gates API attempts to the
+ * connections curl may use, and pools easy handles and exchange records.
  *
  * Every network exchange of the library goes through here. Blocking calls start exchanges and then
  * drive the engine (mx_engine_run) until their condition holds, their deadline passes or the client
  * is cancelled; before returning they abort what they started, so nothing runs between calls. */
-#ifndef MODELLIX_ENGINE_H
-#define MODELLIX_ENGINE_H
+#ifndef MODELLIX_EXCHANGE_H
+#define MODELLIX_EXCHANGE_H
 
+#include "gate.h"
 #include "list.h"
+#include "reactor.h"
 #include "util.h"
 
 #include <curl/curl.h>
@@ -16,37 +21,23 @@
 
 struct modellix_client;
 
-/* A timer in the engine's heap. `fire` runs inside mx_engine_run when `due` has passed. */
-typedef struct mx_timer {
-    int64_t due;
-    uint64_t seq;
-    size_t idx; /* position in the heap; SIZE_MAX when not armed */
-    void (*fire)(struct mx_timer *t);
-} mx_timer;
-
+/* One client's engine: its reactor, and what the exchange layer keeps across exchanges. */
 typedef struct mx_engine {
-    CURLM *multi;
-    int epfd;        /* epoll set of curl's sockets and wakefd: the backend descriptor */
-    int wakefd;      /* eventfd written by mx_engine_wake (cancellation from another thread) */
-    int64_t curl_due; /* when curl wants its timeout action; -1 none */
+    mx_reactor rx;
     CURL **pool; /* idle easy handles, reused so their connections and buffers are */
     size_t npool, cappool;
-    mx_timer **heap;
-    size_t nheap, capheap;
-    uint64_t seq;
-    size_t running;     /* easy handles in the multi */
-    size_t api_running; /* of which API exchanges' (pooled handles), at most MX_HOST_CONNECTIONS */
-    mx_list gate;       /* of mx_req.gate_link: API attempts waiting for a connection, oldest first */
+    size_t running; /* easy handles in the multi */
+    mx_gate gate;   /* API attempts: at most MX_HOST_CONNECTIONS hold a handle; the rest wait */
+    mx_timer gate_timer; /* armed "now" when a slot frees while attempts wait */
     struct mx_req *req_free[64]; /* exchange records kept for reuse (each is ~1.3 KB) */
     size_t nreq_free;
 } mx_engine;
 
-void mx_timer_init(mx_timer *t, void (*fire)(mx_timer *));
-/* Returns MODELLIX_OK or MODELLIX_ENOMEM (the timer is then not armed). */
+/* Timers of the engine's reactor (reactor.h); MODELLIX_OK or MODELLIX_ENOMEM. */
 int mx_timer_arm(mx_engine *e, mx_timer *t, int64_t due);
 void mx_timer_disarm(mx_engine *e, mx_timer *t);
-int mx_timer_armed(const mx_timer *t);
 
+/* Returns MODELLIX_OK, or an error code (the engine is then safe to clean up). */
 int mx_engine_init(mx_engine *e);
 void mx_engine_cleanup(mx_engine *e);
 
@@ -56,6 +47,8 @@ void mx_engine_wake(mx_engine *e);
 int64_t mx_engine_timeout(const mx_engine *e, int64_t now);
 /* Wait at most wait_ms for socket activity, then do all ready work: I/O, completions, timers. */
 void mx_engine_step(mx_engine *e, int wait_ms);
+/* The descriptor an application polls (modellix_client_backend_fd). */
+int mx_engine_fd(mx_engine *e);
 
 /* Drive the client's engine until done(ctx) returns non-zero (MODELLIX_OK), the deadline passes
  * (MODELLIX_ETIMEOUT) or the client is cancelled (MODELLIX_ECANCELED). */
@@ -133,4 +126,4 @@ int mx_req_start(mx_req *r, int64_t deadline_ms);
 void mx_req_abort(mx_req *r, int rc);
 void mx_req_cleanup(mx_req *r);
 
-#endif
+#endif /* MODELLIX_EXCHANGE_H */
