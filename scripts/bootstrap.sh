@@ -1,10 +1,10 @@
 #!/bin/sh
 # Install what libmodellix needs to build and test on Debian 12, if it is missing.
-#   scripts/bootstrap.sh          build and test dependencies
+#   scripts/bootstrap.sh          build and test dependencies (cmake: the CMake consumer test)
 #   scripts/bootstrap.sh --ci     also the CI tools (clang, valgrind, abigail-tools, gcovr)
 set -eu
 PKGS="meson ninja-build pkg-config gcc libc6-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev
-libmicrohttpd-dev python3 ca-certificates openssl"
+libmicrohttpd-dev python3 ca-certificates openssl cmake"
 if [ "${1:-}" = "--ci" ]; then
     PKGS="$PKGS clang g++ valgrind abigail-tools gcovr binutils"
 fi
