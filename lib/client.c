@@ -1,5 +1,6 @@
 /* client.c - client lifetime, error state, cancellation and the redacting log sink. */
 #include "internal.h"
+#include "journal.h"
 #include "validate.h"
 
 #include <stdarg.h>
@@ -226,10 +227,17 @@ int modellix_client_new(modellix_client **out, const modellix_options *opts)
     }
     if (rc == MODELLIX_OK)
         rc = mx_engine_init(&c->eng);
+    int journal_failed = 0;
+    if (rc == MODELLIX_OK && opts->journal_path) {
+        mx_journal_conf jc = {opts->journal_path, opts->journal_profile, opts->journal_sync, opts->journal_max_bytes,
+                              opts->journal_keep};
+        journal_failed = (rc = mx_journal_open(&c->journal, &jc, err, sizeof err)) != MODELLIX_OK;
+        what = "the task journal";
+    }
     modellix_options_free(defaults);
     if (rc != MODELLIX_OK) {
         /* There is no object to carry the message, so the options' log sink gets it. */
-        if (rc == MODELLIX_EINVAL)
+        if (rc == MODELLIX_EINVAL || journal_failed)
             mx_log(c, MODELLIX_LOG_ERROR, "modellix_client_new: %s: %s: %s", modellix_strerror(rc), what, err);
         else
             mx_log(c, MODELLIX_LOG_ERROR, "modellix_client_new: %s", modellix_strerror(rc));
@@ -246,6 +254,7 @@ void modellix_client_free(modellix_client *c)
     if (!c)
         return;
     mx_engine_cleanup(&c->eng);
+    mx_journal_close(c->journal);
     wipe_headers(c->auth_header);
     wipe_headers(c->post_headers);
     curl_slist_free_all(c->auth_header);

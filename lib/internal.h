@@ -73,6 +73,12 @@ struct modellix_options {
     mx_cb *on_task_done;
     mx_cb *on_progress;
     int64_t dl_max_file, dl_max_task, dl_timeout_ms;
+    /* the task journal (journal.c) */
+    char *journal_path; /* NULL = none */
+    char *journal_profile;
+    int32_t journal_sync;
+    int64_t journal_max_bytes;
+    int32_t journal_keep;
 };
 
 struct modellix_client {
@@ -112,6 +118,7 @@ struct modellix_client {
     mx_cb *on_task_done;
     mx_cb *on_progress;
     int64_t dl_max_file, dl_max_task, dl_timeout_ms;
+    struct mx_journal *journal; /* NULL = none (journal.c) */
 
     int32_t errcode;
     int32_t http_status;
@@ -159,6 +166,11 @@ struct modellix_task {
     size_t dl_n;
 
     void *user_data; /* the application's, never read */
+
+    /* the task journal (journal.c): the intent id of its submission, and whether its final record
+       was written */
+    char *j_intent;
+    int j_settled;
 
     /* the blocking wait it is part of */
     void *w_set;

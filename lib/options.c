@@ -1,5 +1,6 @@
 /* options.c - the options object and its setters. */
 #include "internal.h"
+#include "journal.h"
 #include "validate.h"
 
 #include <stdlib.h>
@@ -26,6 +27,9 @@ int modellix_options_new(modellix_options **out)
     o->dl_max_file = (int64_t)1 << 30;
     o->dl_max_task = (int64_t)2 << 30;
     o->dl_timeout_ms = 600000;
+    o->journal_sync = MODELLIX_JOURNAL_SYNC_MONEY;
+    o->journal_max_bytes = MX_JOURNAL_DEFAULT_MAX_BYTES;
+    o->journal_keep = MX_JOURNAL_DEFAULT_KEEP;
     *out = o;
     return MODELLIX_OK;
 }
@@ -48,6 +52,8 @@ void modellix_options_free(modellix_options *o)
     free(o->base_url);
     free(o->user_agent);
     free(o->ca_file);
+    free(o->journal_path);
+    free(o->journal_profile);
     mx_policy_unref(o->policy);
     mx_cb_unref(o->log);
     mx_cb_unref(o->poll_schedule);
@@ -234,5 +240,54 @@ int modellix_options_set_download_limits(modellix_options *o, int64_t max_file_b
     o->dl_max_file = max_file_bytes;
     o->dl_max_task = max_task_bytes;
     o->dl_timeout_ms = timeout_ms;
+    return MODELLIX_OK;
+}
+
+int modellix_options_set_journal_path(modellix_options *o, const char *path)
+{
+    if (!o || (path && !*path))
+        return MODELLIX_EINVAL;
+    char *p = NULL;
+    if (path && !(p = mx_strdup(path)))
+        return MODELLIX_ENOMEM;
+    free(o->journal_path);
+    o->journal_path = p;
+    return MODELLIX_OK;
+}
+
+int modellix_options_set_journal_profile(modellix_options *o, const char *label)
+{
+    if (!o)
+        return MODELLIX_EINVAL;
+    char *p = NULL;
+    if (label) {
+        size_t n = strlen(label);
+        if (n > 256)
+            return MODELLIX_EINVAL;
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)label[i] < 0x20 || label[i] == 0x7F)
+                return MODELLIX_EINVAL;
+        if (!(p = mx_strdup(label)))
+            return MODELLIX_ENOMEM;
+    }
+    free(o->journal_profile);
+    o->journal_profile = p;
+    return MODELLIX_OK;
+}
+
+int modellix_options_set_journal_sync(modellix_options *o, int32_t mode)
+{
+    if (!o || mode < MODELLIX_JOURNAL_SYNC_NONE || mode > MODELLIX_JOURNAL_SYNC_ALL)
+        return MODELLIX_EINVAL;
+    o->journal_sync = mode;
+    return MODELLIX_OK;
+}
+
+int modellix_options_set_journal_compaction(modellix_options *o, int64_t max_bytes, int32_t keep_finished)
+{
+    if (!o || max_bytes < 4096 || max_bytes > ((int64_t)1 << 40) || keep_finished < 0 || keep_finished > 10000000)
+        return MODELLIX_EINVAL;
+    o->journal_max_bytes = max_bytes;
+    o->journal_keep = keep_finished;
     return MODELLIX_OK;
 }

@@ -5,6 +5,7 @@
  * submissions wait here instead of drawing 429s. After an unknown outcome the rest of the queue is
  * skipped unless the client was told to continue. */
 #include "internal.h"
+#include "journal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ static void submitted(mx_req *r, void *ctx)
         t->born_ms = mx_now_ms();
         t->next_poll_ms = t->born_ms + mx_client_poll_delay(c, 0, 0);
         mx_log(c, MODELLIX_LOG_INFO, "submitted %s: task %s", t->sub_path, t->id);
+        mx_journal_task_accepted(t); /* journal: the task id */
         free(t->sub_path); /* only needed while the submission is pending */
         t->sub_path = NULL;
         mx_watch_start(t); /* keeps its slot until it is done */
@@ -62,6 +64,15 @@ static void submitted(mx_req *r, void *ctx)
 static void send_one(modellix_task *t)
 {
     modellix_client *c = t->c;
+    /* journal: the intent before the paid POST leaves; without it nothing is sent */
+    if (mx_journal_task_intent(t) != MODELLIX_OK) {
+        free(t->body);
+        t->body = NULL;
+        t->sub_state = MODELLIX_SUBMIT_REJECTED;
+        t->status = MODELLIX_TASK_UNKNOWN;
+        mx_task_finish(t, t->errcode);
+        return;
+    }
     char *url = mx_join_url(c->base_url, t->sub_path);
     mx_req *r = mx_req_new(&c->eng);
     if (!url || !r) {

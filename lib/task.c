@@ -1,5 +1,6 @@
 /* task.c - submit, attach, one poll, and the task's accessors. */
 #include "internal.h"
+#include "journal.h"
 #include "validate.h"
 
 #include <stdlib.h>
@@ -161,6 +162,12 @@ int modellix_task_submit(modellix_task **out, modellix_client *c, const char *mo
         return mx_fail(c, NULL, MODELLIX_ENOMEM, 0, NULL, "out of memory");
     }
 
+    /* journal: the intent before the paid POST leaves; without it nothing is sent */
+    if ((rc = mx_journal_task_intent(t)) != MODELLIX_OK) {
+        free(url);
+        modellix_task_free(t);
+        return rc;
+    }
     mx_req r;
     mx_submission_request(&r, t, url, body_json, blen);
     if (mx_req_start(&r, mx_add_ms(mx_now_ms(), c->call_timeout_ms)) == MODELLIX_OK)
@@ -171,8 +178,12 @@ int modellix_task_submit(modellix_task **out, modellix_client *c, const char *mo
         t->born_ms = mx_now_ms();
         t->next_poll_ms = t->born_ms + mx_client_poll_delay(c, 0, 0);
         mx_log(c, MODELLIX_LOG_INFO, "submitted %s: task %s", t->sub_path, t->id);
+        mx_journal_task_accepted(t); /* journal: the task id */
     } else {
         mx_fail_req(c, NULL, &r);
+        /* journal: the submission's final state (rejected, or outcome unknown) */
+        t->sub_state = rc == MODELLIX_EOUTCOME_UNKNOWN ? MODELLIX_SUBMIT_UNKNOWN : MODELLIX_SUBMIT_REJECTED;
+        mx_journal_task_settled(t);
     }
     mx_req_cleanup(&r); /* before the path it borrows for the log goes */
     if (rc != MODELLIX_OK) {
@@ -271,6 +282,8 @@ int modellix_task_poll(modellix_task *t)
         mx_fail_req(c, t, &r);
     else if (t->done && t->done_rc != MODELLIX_OK && t->done_rc != MODELLIX_ETASK_FAILED)
         t->done = 0; /* a successful poll clears an earlier polling failure */
+    if (rc == MODELLIX_OK)
+        mx_journal_task_settled(t); /* journal: the final state, if the poll found the task terminal */
     mx_req_cleanup(&r);
     return rc;
 }
@@ -307,6 +320,7 @@ void modellix_task_free(modellix_task *t)
     free(t->json);
     free(t->errmsg);
     free(t->request_id);
+    free(t->j_intent);
     for (size_t i = 0; i < t->dl_n; i++)
         free(t->dl_paths[i]);
     free(t->dl_paths);

@@ -2,6 +2,7 @@
  * what happens when a task is done: its slot is released, its wait and the completion callback are
  * told. Driven by mx_engine_step (through modellix_client_step or any blocking call). */
 #include "internal.h"
+#include "journal.h"
 
 #include <stdlib.h>
 
@@ -27,6 +28,7 @@ void mx_task_finish(modellix_task *t, int rc)
     t->done = 1;
     t->done_rc = rc;
     t->watched = 0;
+    mx_journal_task_settled(t); /* journal: the final state (a failed poll writes none) */
     mx_timer_disarm(&c->eng, &t->poll_timer);
     mx_active_remove(t);
     if (t->w_set)

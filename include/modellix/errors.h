@@ -36,7 +36,9 @@ enum modellix_result {
     MODELLIX_ETASK_FAILED = -16,    /**< the service reports that the task failed */
     MODELLIX_EUSER = -17,           /**< a user callback asked to stop */
     MODELLIX_EUNSAFE = -18,         /**< a download refused by the safety rules (plain HTTP, private
-                                         address, too many redirects, credentials in the URL) */
+                                         address, too many redirects, credentials in the URL); since 1.1
+                                         also a task journal file that is not safe to use (another
+                                         user's, writable by others, a symbolic link) */
     MODELLIX_EEXIST = -19,          /**< the download target exists and overwriting was not asked for */
     MODELLIX_EIO = -20,             /**< a local file could not be created, read, written or renamed */
     MODELLIX_ESTATE = -21,          /**< the object is not in a state that allows the call (for example,

@@ -12,6 +12,7 @@
  * - modellix/loop.h     driving a client from an application's event loop
  * - modellix/account.h  key validation, team balance and the model catalogue
  * - modellix/media.h    input media (images, video, audio) as data: URIs
+ * - modellix/journal.h  the task journal: a durable record of paid submissions (since 1.1)
  *
  * Conventions: every fallible function returns MODELLIX_OK (0) or a negative MODELLIX_E* code;
  * out-parameters come first; inputs are copied before a call returns; borrowed strings live as long
@@ -37,5 +38,6 @@
 #include "loop.h"
 #include "account.h"
 #include "media.h"
+#include "journal.h"
 
 #endif /* MODELLIX_MODELLIX_H */
