@@ -11,7 +11,11 @@
  *   cmd_batch.c   model batch
  *   cmd_task.c    task get / wait / download
  *   cmd_doctor.c  doctor
- *   interrupt.c   SIGINT/SIGTERM: cancel the client, report accepted task ids, exit 130/143 */
+ *   interrupt.c   SIGINT/SIGTERM: cancel the client, report accepted task ids, exit 130/143
+ *   config.c      config.json: saved profiles, lock, compare-and-swap, atomic replace
+ *   auth.c        which profile and which key (flag, environment, saved profile); hidden prompts
+ *   cmd_auth.c    auth login/status/whoami/logout, init
+ *   cmd_config.c  config path/show/clear, quickstart */
 #ifndef MODELLIX_CLI_H
 #define MODELLIX_CLI_H
 
@@ -38,7 +42,8 @@ typedef struct cli {
     int quiet;              /* -q / --quiet */
     const char *output;     /* --output VALUE, or NULL */
     const char *base_url;   /* --base-url, or NULL (then MODELLIX_BASE_URL) */
-    const char *api_key;    /* --api-key, or NULL (then MODELLIX_API_KEY) */
+    const char *api_key;    /* --api-key, or NULL (then MODELLIX_API_KEY, then the saved profile) */
+    const char *profile;    /* --profile, or NULL (then MODELLIX_PROFILE, then currentProfile) */
     int no_progress;        /* --no-progress (or CI set) */
     int help;               /* --help / -h */
     int verbose;            /* 1: -v/--verbose (info log), 2: --debug (debug log) on stderr */
@@ -131,15 +136,24 @@ typedef struct session_opts {
     int track_progress;       /* count completions for the progress line */
     size_t progress_total;
     int interruptible;        /* SIGINT/SIGTERM cancel this client (interrupt.c) */
+    const char *api_key;      /* use this key instead of the resolved one (auth login, init) */
 } session_opts;
 
 typedef struct session {
     modellix_client *client;
+    char *key;                /* the key in use (to redact it from messages; wiped on close) */
+    const char *key_source;   /* "flag", "environment", "config" */
+    char profile[80];
+    const char *profile_source;
     size_t done;              /* completions seen by the task callback */
     size_t total;
     cli *cli;
 } session;
 
+/* The base URL to use: --base-url, else MODELLIX_BASE_URL; NULL for the default origin. */
+const char *session_base_url(const cli *c);
+/* Why a base URL is refused (the official CLI's rules), as a sentence. */
+const char *base_url_problem(const char *url);
 /* Create the client from the global flags; reports the failure and returns its exit code. */
 int session_open(cli *c, session *s, const session_opts *o);
 /* The same, without reporting: the message goes to msg. */
@@ -178,6 +192,68 @@ typedef struct interrupt_info {
  * --json. Returns the exit code (130 or 143). */
 int interrupt_report(cli *c, const interrupt_info *info);
 
+/* ---- config.c ---- */
+#define CONFIG_MAX_PROFILES 100
+typedef struct config {
+    char *current;                           /* currentProfile */
+    size_t n;
+    char *names[CONFIG_MAX_PROFILES];
+    char *keys[CONFIG_MAX_PROFILES];         /* wiped when freed */
+} config;
+/* The config file's path: $XDG_CONFIG_HOME/modellix/config.json (absolute), else ~/.config/... */
+int config_path(char *out, size_t size, char *err, size_t err_size);
+/* 0: read; 1: no file (cfg empty); -1: unreadable or invalid (message in err, never file content). */
+int config_read(config *cfg, char *err, size_t err_size);
+int config_read_at(const char *path, config *cfg, char *err, size_t err_size);
+void config_free(config *cfg);
+const char *config_key(const config *cfg, const char *profile);
+int profile_name_valid(const char *name, char *err, size_t err_size);
+/* Trimmed copy of a key if it is 1-16384 printable ASCII characters, else NULL. */
+char *api_key_normalize(const char *raw);
+
+enum config_op { CONFIG_SET, CONFIG_REMOVE_PROFILE, CONFIG_REMOVE_FILE };
+typedef struct config_change {
+    enum config_op op;
+    const char *profile;
+    const char *key;          /* CONFIG_SET: the new key; the profile becomes the current one */
+    int cas;                  /* CONFIG_SET: require the profile to hold expected_key (NULL: no key) */
+    const char *expected_key;
+    int recover;              /* replace an unreadable config (--force) */
+} config_change;
+typedef struct config_result {
+    int changed;
+    char *current;            /* currentProfile after the change, or NULL (no file) */
+    size_t n_profiles;
+    char *profiles[CONFIG_MAX_PROFILES];
+} config_result;
+/* Apply one change under the lock, on a fresh read of the file; 0 or -1 (message in err). */
+int config_update(const config_change *ch, config_result *res, char *err, size_t err_size);
+void config_result_free(config_result *r);
+
+/* ---- auth.c ---- */
+typedef struct auth_sel {
+    char profile[80];
+    const char *profile_source; /* "flag", "environment", "config", "default" */
+    char *key;                  /* the key to use (wiped when freed), or NULL */
+    const char *key_source;     /* "flag", "environment", "config" or "missing" */
+    config cfg;                 /* the saved config (empty if none or unreadable) */
+    int cfg_state;              /* config_read(): 0, 1 or -1 */
+    char cfg_error[512];        /* when cfg_state is -1 */
+} auth_sel;
+/* Select the profile and the key as the official CLI does: --api-key, MODELLIX_API_KEY, then the
+ * selected profile's saved key. Returns 0, or -1 with a message in err (an invalid profile name, or
+ * an unreadable config when no higher-priority key exists). */
+int auth_resolve(cli *c, auth_sel *a, char *err, size_t err_size);
+void auth_free(auth_sel *a);
+/* 1 when prompts are possible: not --json/quiet, stdin and stderr are terminals. */
+int auth_interactive(const cli *c);
+/* Read a secret from the terminal without echo (prompt on stderr); NULL on failure or empty. */
+char *auth_prompt_secret(const char *prompt);
+/* Ask a yes/no question on the terminal (default no). */
+int auth_confirm(const char *question);
+/* Read a key from standard input (not a terminal): the first line, trimmed; NULL if empty. */
+char *auth_read_stdin_key(void);
+
 /* ---- commands ---- */
 int cmd_model_run(cli *c, int argc, char **argv);
 int cmd_model_list(cli *c, int argc, char **argv);
@@ -187,6 +263,16 @@ int cmd_task_get(cli *c, int argc, char **argv);
 int cmd_task_wait(cli *c, int argc, char **argv);
 int cmd_task_download(cli *c, int argc, char **argv);
 int cmd_doctor(cli *c, int argc, char **argv);
+int cmd_auth_login(cli *c, int argc, char **argv);
+int cmd_auth_status(cli *c, int argc, char **argv);
+int cmd_auth_logout(cli *c, int argc, char **argv);
+int cmd_init(cli *c, int argc, char **argv);
+int cmd_config_path(cli *c, int argc, char **argv);
+int cmd_config_show(cli *c, int argc, char **argv);
+int cmd_config_clear(cli *c, int argc, char **argv);
+int cmd_quickstart(cli *c, int argc, char **argv);
+/* auth logout (is_clear 0) and config clear (1): remove the selected saved profile. */
+int profile_removal(cli *c, int argc, char **argv, int is_clear);
 
 /* Slug rules of the official CLI: safe text, at most 256 characters, exactly "provider/model". */
 int valid_model_slug(const char *slug, char *err, size_t err_size);

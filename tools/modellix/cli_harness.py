@@ -117,10 +117,16 @@ def run_json(mock, args, **kw):
         return rc, None, err + "\n[stdout not JSON]\n" + out
 
 
-def start(mock, args, env_extra=None, home=None):
-    """Start the tool in the background (stdout/stderr captured)."""
-    return subprocess.Popen([TOOL] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=tool_env(mock, env_extra, home))
+def start(mock, args, env_extra=None, home=None, stdin=None):
+    """Start the tool in the background (stdout/stderr captured; stdin text written and closed)."""
+    p = subprocess.Popen([TOOL] + args, stdin=subprocess.PIPE if stdin is not None else None,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=tool_env(mock, env_extra, home))
+    if stdin is not None:
+        p.stdin.write(stdin)
+        p.stdin.close()
+        p.stdin = None
+    return p
 
 
 def finish(p, timeout=30):

@@ -387,7 +387,7 @@ int cmd_model_batch(cli *c, int argc, char **argv)
     }
 
     /* 5. results, in input order */
-    const char *key = c->api_key ? c->api_key : getenv("MODELLIX_API_KEY");
+    const char *key = s.key;
     json_t *list = json_array();
     size_t failed = 0, timeouts = 0;
     for (size_t i = 0; i < n; i++) {

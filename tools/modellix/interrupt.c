@@ -7,7 +7,6 @@
  * the client then returns MODELLIX_ECANCELED, and the command reports every task id that was
  * accepted, with the command that resumes it, and exits 128 + the signal number (130 for SIGINT,
  * 143 for SIGTERM). */
-#define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
 #include <errno.h>

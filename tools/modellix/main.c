@@ -43,6 +43,27 @@ static const command commands[] = {
      "  Download the result files of a successful task (HTTPS, public addresses, atomic install)."},
     {"doctor", NULL, cmd_doctor,
      "modellix doctor\n  Check the library, the API key, connectivity, the key's validity and the team balance."},
+    {"auth", "login", cmd_auth_login,
+     "modellix auth login [--profile NAME] [--check] [--force] [--yes]\n"
+     "  Validate an API key and save it for the profile (becomes the current profile). The key is read from\n"
+     "  standard input when it is piped (printf %s \"$KEY\" | modellix auth login), else MODELLIX_API_KEY,\n"
+     "  else a prompt that does not echo. --check validates without writing; replacing a saved key needs\n"
+     "  --yes or --force. The key is never printed."},
+    {"auth", "status", cmd_auth_status,
+     "modellix auth status [--profile NAME]\n  The selected profile, where the key comes from, its validity and the "
+     "team balance (exit 1 if not valid). Alias: auth whoami."},
+    {"auth", "whoami", cmd_auth_status, NULL},
+    {"auth", "logout", cmd_auth_logout,
+     "modellix auth logout [--profile NAME] [--yes]\n  Remove one saved profile (--yes when not on a terminal)."},
+    {"config", "path", cmd_config_path, "modellix config path\n  The configuration file's path."},
+    {"config", "show", cmd_config_show,
+     "modellix config show [--profile NAME]\n  The saved profiles and the active key source (never the key)."},
+    {"config", "clear", cmd_config_clear,
+     "modellix config clear [--profile NAME] [--yes]\n  Remove the selected saved profile (or an unreadable config)."},
+    {"init", NULL, cmd_init,
+     "modellix init [--check] [--force] [--yes]\n  Find or ask for an API key, validate it and save it (--check: "
+     "validate only)."},
+    {"quickstart", NULL, cmd_quickstart, "modellix quickstart\n  The local setup guide (also what runs without a command)."},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -51,7 +72,8 @@ static const char global_help[] =
     "  --json                 machine-readable JSON (failures as {\"error\":{...},\"ok\":false})\n"
     "  --output MODE          human, json or quiet (some commands add modes)\n"
     "  -q, --quiet            print only the primary value\n"
-    "  --api-key KEY          API key (default: MODELLIX_API_KEY)\n"
+    "  --api-key KEY          API key (default: MODELLIX_API_KEY, then the saved profile)\n"
+    "  --profile NAME         saved profile (default: MODELLIX_PROFILE, then the current profile)\n"
     "  --base-url URL         API origin (default: MODELLIX_BASE_URL, else https://api.modellix.ai)\n"
     "  --no-progress          no progress line on stderr\n"
     "  -v, --verbose, --debug library diagnostics on stderr (never keys or bodies)\n"
@@ -201,6 +223,8 @@ static int run_cli(int argc, char **argv)
             j = take_value(argc, argv, i, "--base-url", &c.base_url);
         else if (is_flag(a, "--api-key"))
             j = take_value(argc, argv, i, "--api-key", &c.api_key);
+        else if (is_flag(a, "--profile"))
+            j = take_value(argc, argv, i, "--profile", &c.profile);
         else {
             rest[n++] = argv[i];
             if (command_value_flag(a) && i + 1 < argc)
@@ -239,17 +263,24 @@ static int run_cli(int argc, char **argv)
         } else {
             words[0] = rest[0];
             first_arg = 1;
-            if (n > 1 && rest[1][0] != '-' && (strcmp(words[0], "model") == 0 || strcmp(words[0], "task") == 0 ||
-                                               strcmp(words[0], "help") == 0)) {
+            if (n > 1 && rest[1][0] != '-' &&
+                (strcmp(words[0], "model") == 0 || strcmp(words[0], "task") == 0 || strcmp(words[0], "auth") == 0 ||
+                 strcmp(words[0], "config") == 0 || strcmp(words[0], "help") == 0)) {
                 words[1] = rest[1];
                 first_arg = 2;
             }
         }
     }
     if (!words[0]) {
-        int rc = n > 0 ? cli_fail(&c, EXIT_USAGE, "Nonexistent flag: %.200s", rest[0]) : EXIT_OK;
-        if (n == 0)
+        int rc;
+        if (n > 0)
+            rc = cli_fail(&c, EXIT_USAGE, "Nonexistent flag: %.200s", rest[0]);
+        else if (c.help) {
             print_help(&c, NULL, NULL);
+            rc = EXIT_OK;
+        } else {
+            rc = cmd_quickstart(&c, 0, rest); /* no command: the official CLI's quickstart */
+        }
         free(rest);
         return rc;
     }

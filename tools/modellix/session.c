@@ -1,6 +1,10 @@
 /* session.c - a client made from the global flags (--api-key, --base-url, else the environment) and
  * the command's needs (fixed poll interval, submission concurrency, progress counting). */
+#define _DEFAULT_SOURCE /* explicit_bzero */
 #include "cli.h"
+
+#include <stdlib.h>
+#include <strings.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +33,56 @@ static void log_line(int32_t level, const char *message, void *user_data)
     fprintf(stderr, "[modellix:%s] %s\n", names[level & 3], message);
 }
 
+const char *session_base_url(const cli *c)
+{
+    const char *b = c->base_url ? c->base_url : getenv("MODELLIX_BASE_URL");
+    if (!b)
+        return NULL;
+    while (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r')
+        b++;
+    return *b ? b : NULL; /* empty: the default origin */
+}
+
+const char *base_url_problem(const char *url)
+{
+    const char *p = url;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    const char *colon = strstr(p, "://");
+    if (!colon || colon == p)
+        return "it is not a URL (expected an origin such as https://api.modellix.ai).";
+    size_t scheme = (size_t)(colon - p);
+    const char *host = colon + 3;
+    size_t hl = strcspn(host, "/?#");
+    const char *rest = host + hl;
+    char hostbuf[300];
+    snprintf(hostbuf, sizeof hostbuf, "%.*s", (int)(hl < 299 ? hl : 299), host);
+    if (strchr(hostbuf, '@'))
+        return "it must not contain a user name or password.";
+    if (*rest == '?' || strchr(rest, '?'))
+        return "it must not contain a query.";
+    if (*rest == '#' || strchr(rest, '#'))
+        return "it must not contain a fragment.";
+    size_t rl = strlen(rest);
+    while (rl > 0 && (rest[rl - 1] == ' ' || rest[rl - 1] == '\t' || rest[rl - 1] == '\n'))
+        rl--;
+    if (rl > 1 || (rl == 1 && rest[0] != '/'))
+        return "it must be an origin without a path.";
+    if (hl == 0)
+        return "it has no host.";
+    char *port = strrchr(hostbuf, ':');
+    if (port && !strchr(port, ']'))
+        *port = '\0';
+    if (scheme == 4 && strncasecmp(p, "http", 4) == 0) {
+        if (strcmp(hostbuf, "localhost") != 0 && strcmp(hostbuf, "127.0.0.1") != 0 && strcmp(hostbuf, "[::1]") != 0)
+            return "http is allowed only for localhost, 127.0.0.1 and [::1]; use https.";
+        return "it is not a valid origin.";
+    }
+    if (!(scheme == 5 && strncasecmp(p, "https", 5) == 0))
+        return "the scheme must be https (or http for localhost).";
+    return "it is not a valid origin.";
+}
+
 int session_try_open(cli *c, session *s, const session_opts *so, char *msg, size_t msg_size)
 {
     static int64_t interval; /* the poll schedule's user_data: lives as long as the process */
@@ -42,10 +96,43 @@ int session_try_open(cli *c, session *s, const session_opts *so, char *msg, size
     }
     int rc = MODELLIX_OK;
     const char *what = NULL;
-    if (c->api_key && (rc = modellix_options_set_api_key(o, c->api_key)) != MODELLIX_OK)
-        what = "The API key given with --api-key is not valid: it must be 1 to 16384 printable ASCII characters.";
-    if (rc == MODELLIX_OK && c->base_url && (rc = modellix_options_set_base_url(o, c->base_url)) != MODELLIX_OK)
-        what = "Invalid Modellix API base URL: it must be an origin without a path (https, or http for localhost).";
+    char why[512];
+    if (so && so->api_key) {
+        s->key = strdup(so->api_key);
+        s->key_source = "flag";
+    } else {
+        auth_sel a;
+        if (auth_resolve(c, &a, msg, msg_size) != 0) {
+            auth_free(&a);
+            modellix_options_free(o);
+            return EXIT_FAIL;
+        }
+        s->key = a.key; /* taken over */
+        a.key = NULL;
+        s->key_source = a.key_source;
+        snprintf(s->profile, sizeof s->profile, "%s", a.profile);
+        s->profile_source = a.profile_source;
+        auth_free(&a);
+    }
+    if (!s->key) {
+        modellix_options_free(o);
+        snprintf(msg, msg_size, "Missing API key for the selected profile. Provide --api-key, set MODELLIX_API_KEY, or "
+                                "run modellix auth login.");
+        return EXIT_FAIL;
+    }
+    if ((rc = modellix_options_set_api_key(o, s->key)) != MODELLIX_OK) {
+        snprintf(why, sizeof why, "The API key from %s is not valid: it must be 1 to 16384 printable ASCII characters.",
+                 strcmp(s->key_source, "flag") == 0          ? "--api-key"
+                 : strcmp(s->key_source, "environment") == 0 ? "MODELLIX_API_KEY"
+                                                             : "the saved profile");
+        what = why;
+    }
+    const char *base = session_base_url(c);
+    if (rc == MODELLIX_OK && base && (rc = modellix_options_set_base_url(o, base)) != MODELLIX_OK) {
+        snprintf(why, sizeof why, "Invalid Modellix API base URL from %s: %s",
+                 c->base_url ? "--base-url" : "MODELLIX_BASE_URL", base_url_problem(base));
+        what = why;
+    }
     if (rc == MODELLIX_OK)
         rc = modellix_options_set_user_agent(o, "modellix-cli-c");
     if (rc == MODELLIX_OK && so && so->poll_interval_ms > 0) {
@@ -68,6 +155,7 @@ int session_try_open(cli *c, session *s, const session_opts *so, char *msg, size
     if (rc != MODELLIX_OK) {
         modellix_options_free(o);
         snprintf(msg, msg_size, "%s", what ? what : modellix_strerror(rc));
+        session_close(s);
         return EXIT_FAIL;
     }
     rc = modellix_client_new(&s->client, o);
@@ -79,13 +167,9 @@ int session_try_open(cli *c, session *s, const session_opts *so, char *msg, size
     }
     if (rc == MODELLIX_ENOKEY)
         snprintf(msg, msg_size, "No Modellix API key found. Set MODELLIX_API_KEY or pass --api-key.");
-    else if (rc == MODELLIX_EINVAL)
-        snprintf(msg, msg_size,
-                        "Invalid configuration from the environment: MODELLIX_API_KEY must be 1 to 16384 printable "
-                        "ASCII characters and MODELLIX_BASE_URL an origin without a path (https, or http for "
-                        "localhost).");
     else
         snprintf(msg, msg_size, "Cannot create the Modellix client: %s.", modellix_strerror(rc));
+    session_close(s);
     return EXIT_FAIL;
 }
 
@@ -101,6 +185,11 @@ void session_close(session *s)
     interrupt_disarm();
     modellix_client_free(s->client);
     s->client = NULL;
+    if (s->key) {
+        explicit_bzero(s->key, strlen(s->key));
+        free(s->key);
+        s->key = NULL;
+    }
 }
 
 int session_fail(cli *c, session *s, int rc)
