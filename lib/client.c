@@ -268,6 +268,7 @@ void modellix_client_free(modellix_client *c)
     mx_cb_unref(c->on_attempt);
     mx_cb_unref(c->on_task_done);
     mx_cb_unref(c->on_progress);
+    mx_sched_free(c);
     free(c);
     mx_global_release();
 }

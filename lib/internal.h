@@ -5,6 +5,7 @@
 
 #include "exchange.h"
 #include "protocol.h"
+#include "schedule.h"
 #include "util.h"
 
 #include <modellix/modellix.h>
@@ -22,7 +23,10 @@ typedef struct mx_cb {
     mx_anyfn fn;
     void *user_data;
     void (*user_data_free)(void *);
+    int32_t kind; /* what fn is, where one slot holds two shapes (MX_CB_*) */
 } mx_cb;
+
+enum { MX_CB_PLAIN = 0, MX_CB_POLL_TASK = 1 }; /* poll_schedule: modellix_poll_fn or modellix_poll_task_fn */
 
 mx_cb *mx_cb_new(mx_anyfn fn, void *ud, void (*ud_free)(void *));
 mx_cb *mx_cb_ref(mx_cb *r);
@@ -119,6 +123,7 @@ struct modellix_client {
     mx_cb *on_progress;
     int64_t dl_max_file, dl_max_task, dl_timeout_ms;
     struct mx_journal *journal; /* NULL = none (journal.c) */
+    struct mx_sched_stats *sched; /* durations of finished tasks per model (schedule.c), lazily made */
 
     int32_t errcode;
     int32_t http_status;
@@ -143,6 +148,8 @@ struct modellix_task {
     int64_t born_ms;     /* when submitted or attached (monotonic) */
     int64_t next_poll_ms;
     int32_t polls;
+    int32_t seen_running;     /* a poll answer said it was not done yet, at age running_age_ms */
+    int64_t running_age_ms;
 
     /* background work: submission queue and watch (driven by steps and blocking calls) */
     int32_t sub_state;   /* MODELLIX_SUBMIT_* */
@@ -199,10 +206,7 @@ void mx_clear_error(modellix_client *c);
 int mx_global_acquire(void);
 void mx_global_release(void);
 
-/* The default poll schedule: the delay before the next poll of a task of this age. */
-int64_t mx_poll_delay(int64_t age_ms, int32_t polls, mx_rng *rng);
-/* The client's schedule: a custom one if registered (bounded to 10 ms .. 1 h), else the default. */
-int64_t mx_client_poll_delay(modellix_client *c, int64_t age_ms, int32_t polls);
+/* Poll schedule and duration statistics: schedule.h */
 
 /* Rate-limit pacing: how long an API request should wait before it starts (0 = now), given what
    the server said in X-RateLimit-Remaining / -Limit / -Reset. Never more than MX_PACE_MAX_MS. */

@@ -191,6 +191,17 @@ int modellix_options_set_poll_schedule(modellix_options *o, modellix_poll_fn fn,
     return mx_cb_set(&o->poll_schedule, (mx_anyfn)fn, user_data, user_data_free);
 }
 
+int modellix_options_set_poll_schedule_task(modellix_options *o, modellix_poll_task_fn fn, void *user_data,
+                                            void (*user_data_free)(void *))
+{
+    if (!o)
+        return MODELLIX_EINVAL;
+    int rc = mx_cb_set(&o->poll_schedule, (mx_anyfn)fn, user_data, user_data_free);
+    if (rc == MODELLIX_OK && o->poll_schedule)
+        o->poll_schedule->kind = MX_CB_POLL_TASK;
+    return rc;
+}
+
 int modellix_options_set_attempt_callback(modellix_options *o, modellix_attempt_fn fn, void *user_data,
                                           void (*user_data_free)(void *))
 {

@@ -306,10 +306,26 @@ static int parse_resources(const json_t *data, mx_task_info *out, char *err, siz
     return MODELLIX_OK;
 }
 
+/* data.duration: milliseconds (150 at submit, 3500 at completion in the documented examples); an
+   integer or a finite real in 0 .. 2^40 ms (about 35 years), else -1. */
+static int64_t duration_ms(const json_t *v)
+{
+    const double max = 1099511627776.0;
+    if (json_is_integer(v))
+        return json_integer_value(v) >= 0 && json_integer_value(v) <= (json_int_t)max ? (int64_t)json_integer_value(v)
+                                                                                    : -1;
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        return d >= 0 && d <= max ? (int64_t)d : -1; /* NaN fails both comparisons */
+    }
+    return -1;
+}
+
 int mx_parse_task_response(const char *body, size_t len, const char *expected_id, mx_task_info *out,
                            int *mismatch, char *err, size_t errcap)
 {
     memset(out, 0, sizeof *out);
+    out->duration_ms = -1;
     if (mismatch)
         *mismatch = 0;
     if (!len) {
@@ -361,6 +377,7 @@ int mx_parse_task_response(const char *body, size_t len, const char *expected_id
     } else {
         out->status = MODELLIX_TASK_PENDING; /* a submit answer without a status: queued */
     }
+    out->duration_ms = duration_ms(json_object_get(data, "duration"));
     if (out->status == MODELLIX_TASK_FAILED)
         out->error_message = failure_detail(data);
     rc = parse_resources(data, out, err, errcap);

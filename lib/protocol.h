@@ -42,6 +42,7 @@ typedef struct mx_task_info {
     char *request_id;    /* result.metadata.request_id, if any */
     mx_resource *resources;
     size_t n_resources;
+    int64_t duration_ms; /* data.duration (milliseconds), -1 if absent or not a number in 0 .. 2^40 */
 } mx_task_info;
 
 void mx_task_info_free(mx_task_info *ti);

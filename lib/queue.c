@@ -43,7 +43,7 @@ static void submitted(mx_req *r, void *ctx)
     if (rc == MODELLIX_OK) {
         t->sub_state = MODELLIX_SUBMIT_ACCEPTED;
         t->born_ms = mx_now_ms();
-        t->next_poll_ms = t->born_ms + mx_client_poll_delay(c, 0, 0);
+        t->next_poll_ms = t->born_ms + mx_sched_next_delay(c, t, t->born_ms);
         mx_log(c, MODELLIX_LOG_INFO, "submitted %s: task %s", t->sub_path, t->id);
         mx_journal_task_accepted(t); /* journal: the task id */
         free(t->sub_path); /* only needed while the submission is pending */

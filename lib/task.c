@@ -176,7 +176,7 @@ int modellix_task_submit(modellix_task **out, modellix_client *c, const char *mo
     if (rc == MODELLIX_OK) {
         t->sub_state = MODELLIX_SUBMIT_ACCEPTED;
         t->born_ms = mx_now_ms();
-        t->next_poll_ms = t->born_ms + mx_client_poll_delay(c, 0, 0);
+        t->next_poll_ms = t->born_ms + mx_sched_next_delay(c, t, t->born_ms);
         mx_log(c, MODELLIX_LOG_INFO, "submitted %s: task %s", t->sub_path, t->id);
         mx_journal_task_accepted(t); /* journal: the task id */
     } else {
@@ -238,6 +238,7 @@ static int poll_accept(mx_req *r, int *retryable, void *ctx)
     mx_task_apply(t, &info, &r->resp);
     keep_request_id(t, r);
     t->polls++;
+    mx_sched_observe(t->c, t, before, mx_now_ms());
     if (before != t->status)
         mx_log(t->c, MODELLIX_LOG_DEBUG, "task %s is now %s", t->id, t->info.status_word);
     return MODELLIX_OK;

@@ -59,7 +59,7 @@ static void schedule_next(modellix_task *t)
 {
     modellix_client *c = t->c;
     int64_t now = mx_now_ms();
-    t->next_poll_ms = now + mx_client_poll_delay(c, now - t->born_ms, t->polls);
+    t->next_poll_ms = now + mx_sched_next_delay(c, t, now);
     if (mx_timer_arm(&c->eng, &t->poll_timer, t->next_poll_ms) != MODELLIX_OK)
         mx_task_finish(t, mx_fail(c, t, MODELLIX_ENOMEM, 0, NULL, "out of memory"));
 }

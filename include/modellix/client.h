@@ -78,6 +78,23 @@ typedef void (*modellix_log_fn)(int32_t level, const char *message, void *user_d
  */
 typedef int64_t (*modellix_poll_fn)(int64_t age_ms, int32_t polls, void *user_data);
 
+/**
+ * A custom poll schedule that is told which task it schedules (the 1.0 ::modellix_poll_fn is not).
+ * Called on the thread inside the libmodellix call, each time a poll of @p task is scheduled: when
+ * its submission is accepted (@p age_ms 0, @p polls 0) and after each background poll.
+ *
+ * @param task      the task, valid only during the call; read it with the modellix_task_* accessors
+ *                  (modellix_task_id(), modellix_task_status(), ...). Do not free, wait on, poll or
+ *                  watch it from inside the callback.
+ * @param age_ms    milliseconds since the task was accepted (or attached).
+ * @param polls     status queries answered so far for this task.
+ * @param user_data the pointer given at registration.
+ * @return the delay in milliseconds; values are clamped to 10 ms .. 3 600 000 ms.
+ * @since 1.1
+ */
+typedef int64_t (*modellix_poll_task_fn)(const modellix_task *task, int64_t age_ms, int32_t polls,
+                                         void *user_data);
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Options                                                                                          */
 
@@ -210,15 +227,39 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_submit_path(modellix_op
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_ca_file(modellix_options *o, const char *path);
 
 /**
- * Replace the default poll schedule (30 % of the task's age, between 2 s and 10 s, +-10 % jitter) by
- * @p fn. Registration and release of @p user_data work as for modellix_options_set_log_callback().
- * fn NULL restores the default.
+ * Replace the default poll schedule by @p fn. Registration and release of @p user_data work as for
+ * modellix_options_set_log_callback(). fn NULL restores the default. This call and
+ * modellix_options_set_poll_schedule_task() share one setting: the last call decides.
+ *
+ * The default (since 1.1): the first poll at once when a submission is accepted, then one every
+ * 2 s up to an age of 20 s (the official CLI's schedule, so the same detection delay), then gaps of
+ * 10 % of the task's age, at most 10 s, each poll up to 10 % of its gap early (jitter, so that tasks
+ * submitted together drift apart). Once 5 tasks of a model (slug) have finished on the client, that
+ * model's tasks are polled on a schedule learned from the durations of its recent tasks (see
+ * modellix_client_poll_stats_export()). A schedule set here replaces both; the statistics are still
+ * gathered. (1.0's default: 30 % of the task's age, between 2 s and 10 s, +-10 % jitter, the first
+ * poll 2 s after the submission.)
  *
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_poll_schedule(modellix_options *o, modellix_poll_fn fn,
                                                                       void *user_data,
                                                                       modellix_destroy_fn user_data_free);
+
+/**
+ * Replace the default poll schedule by @p fn, which is told the task it schedules (for instance to
+ * poll by model, or by a duration the application expects). Otherwise as
+ * modellix_options_set_poll_schedule(), with which it shares one setting: the last call decides.
+ * fn NULL restores the default.
+ *
+ * @return ::MODELLIX_OK, ::MODELLIX_EINVAL (o NULL) or ::MODELLIX_ENOMEM (the previous setting is
+ *         then kept).
+ * @since 1.1
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_poll_schedule_task(modellix_options *o,
+                                                                           modellix_poll_task_fn fn,
+                                                                           void *user_data,
+                                                                           modellix_destroy_fn user_data_free);
 
 /**
  * Seed the client's random source (retry and poll jitter), for reproducible tests. 0 (the default)
@@ -297,6 +338,42 @@ MODELLIX_API void modellix_client_free(modellix_client *c);
  * @return ::MODELLIX_OK or ::MODELLIX_EINVAL (c is NULL).
  */
 MODELLIX_API int modellix_client_cancel(modellix_client *c);
+
+/**
+ * The client's poll statistics as JSON, so that a program (and the CLI) can keep what it learned
+ * between runs and give it back with modellix_client_poll_stats_import():
+ * {"version":1,"models":[{"slug":"bytedance/seedream-4.5-t2i","durations_ms":[5120,4980,...]}]}.
+ *
+ * The client records, per model slug, the durations of the last 16 tasks it submitted that finished
+ * (SUCCESS or FAILED) as seen by its polls: the answer's data.duration (milliseconds) when it lies
+ * within the time in which the task is known to have finished, else the middle of that time when it
+ * is known within 2 s (or a quarter of the task's age). At most 64 models are kept; the least
+ * recently observed one makes room for a new one. Once a model has 5 durations, its tasks are polled
+ * on a schedule learned from them (spread over the range they cover), unless the application set
+ * its own schedule. Nothing else is exported: no task ids, no keys, no times of day.
+ *
+ * @param json_out receives a NUL-terminated string, freed with modellix_free(); set to NULL on
+ *                 failure.
+ * @return ::MODELLIX_OK, ::MODELLIX_EINVAL (a NULL argument) or ::MODELLIX_ENOMEM.
+ * Threads: as any call on @p c.
+ * @since 1.1
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_client_poll_stats_export(char **json_out, modellix_client *c);
+
+/**
+ * Replace the client's poll statistics by those in @p json (as made by
+ * modellix_client_poll_stats_export()). The text is checked as untrusted input and taken whole or
+ * not at all: at most 256 KiB; exactly the keys "version" (1) and "models" (an array of at most 64
+ * objects with exactly the keys "slug", a valid model slug given once, and "durations_ms", 1 to 16
+ * integers from 0 to 604 800 000); no duplicate keys. On any failure the previous statistics stay
+ * and the client's error message says what was wrong.
+ *
+ * @return ::MODELLIX_OK, ::MODELLIX_EINVAL (a NULL argument or invalid text), ::MODELLIX_ETOOLARGE
+ *         (over 256 KiB) or ::MODELLIX_ENOMEM.
+ * Threads: as any call on @p c.
+ * @since 1.1
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_client_poll_stats_import(modellix_client *c, const char *json);
 
 /** The result code of the last failed call on @p c or on a task of @p c (::MODELLIX_OK if none). */
 MODELLIX_API int32_t modellix_client_errcode(const modellix_client *c);

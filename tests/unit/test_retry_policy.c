@@ -115,28 +115,12 @@ static void test_custom(void **state)
     assert_int_equal(modellix_attempt_number(NULL), 0);
 }
 
-static void test_schedule(void **state)
-{
-    (void)state;
-    mx_rng rng;
-    mx_rng_seed(&rng, 7);
-    for (int k = 0; k < 1000; k++) {
-        int64_t d0 = mx_poll_delay(0, 0, &rng);
-        assert_true(d0 >= 1800 && d0 <= 2200);
-        int64_t d1 = mx_poll_delay(20000, 10, &rng); /* 30 % of the age */
-        assert_true(d1 >= 5400 && d1 <= 6600);
-        int64_t d2 = mx_poll_delay(3600000, 100, &rng); /* capped at 10 s */
-        assert_true(d2 >= 9000 && d2 <= 11000);
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default),
         cmocka_unit_test(test_seed),
         cmocka_unit_test(test_custom),
-        cmocka_unit_test(test_schedule),
     };
     return cmocka_run_group_tests_name("retry_policy", tests, NULL, NULL);
 }
