@@ -32,7 +32,7 @@
  *
  * Environment: MODELLIX_INVARIANT_SEED (one seed or a comma-separated list; default a fixed list),
  * MODELLIX_INVARIANT_SECONDS (time budget, default 20), MODELLIX_INVARIANT_UNGATE=1 (enforce the checks
- * gated below as known bugs). On failure the seed, the sequence and its step history are printed; the
+ * gated below as known bugs), MODELLIX_INVARIANT_VERBOSE=1 (print every step). On failure the seed, the sequence and its step history are printed; the
  * key is masked in everything printed.
  */
 #include "harness.h"
@@ -225,6 +225,8 @@ static void masked(const char *s, char *out, size_t n)
     }
 }
 
+static int verbose; /* MODELLIX_INVARIANT_VERBOSE=1: print every step as it happens */
+
 static void history(const char *fmt, ...)
 {
     char line[320];
@@ -233,6 +235,8 @@ static void history(const char *fmt, ...)
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     masked(line, M.hist[M.n_hist % HIST], sizeof M.hist[0]);
+    if (verbose)
+        printf("#   [%llu/%lld] %s\n", (unsigned long long)M.seed, (long long)M.seq, M.hist[M.n_hist % HIST]);
     M.n_hist++;
 }
 
@@ -556,7 +560,7 @@ static void make_body(char *out, size_t n)
     }
     snprintf(out, n,
              "{\"prompt\":\"invariant %lld\",\"mock_duration_ms\":%lld,\"mock_resources\":%lld%s%s%s%s}",
-             (long long)M.serial, (long long)rnd_in(0, 400), (long long)rnd_in(0, 2),
+             (long long)M.serial, (long long)rnd_in(0, 400), (long long)(chance(10) ? 0 : rnd_in(1, 2)),
              failed ? ",\"mock_outcome\":\"failed\"" : "", msg[0] ? ",\"mock_error_message\":\"" : "", msg,
              msg[0] ? "\"" : "");
 }
@@ -596,9 +600,18 @@ static int cancellable_task(const mtask *mt)
 
 static void one_step(void)
 {
+    /* weights: submissions and waits most, so that tasks get to finish and have results to download */
+    static const int weight[OP_COUNT_] = {[OP_SUBMIT] = 6, [OP_SUBMIT_ASYNC] = 6, [OP_POLL] = 4, [OP_WAIT] = 6,
+                                          [OP_WAIT_ALL] = 4, [OP_WAIT_ANY] = 4, [OP_FREE] = 3, [OP_DOWNLOAD] = 4,
+                                          [OP_DOWNLOAD_MEM] = 4, [OP_STEP] = 4, [OP_FAULT] = 4};
     enum op op;
     for (;;) {
-        op = (enum op)(rnd() % OP_COUNT_);
+        int total = 0, r;
+        for (int i = 0; i < OP_COUNT_; i++)
+            total += weight[i];
+        r = (int)(rnd() % (uint64_t)total);
+        for (op = 0; r >= weight[op]; op++)
+            r -= weight[op];
         if (M.n > 0 || op == OP_SUBMIT || op == OP_SUBMIT_ASYNC || op == OP_STEP || op == OP_FAULT)
             break;
     }
@@ -721,6 +734,11 @@ static void one_step(void)
     case OP_DOWNLOAD:
     case OP_DOWNLOAD_MEM: {
         size_t i = pick();
+        for (size_t j = 0; j < M.n && chance(80); j++) /* mostly a task that has results */
+            if (modellix_task_status(M.tasks[(i + j) % M.n].t) == MODELLIX_TASK_SUCCESS) {
+                i = (i + j) % M.n;
+                break;
+            }
         modellix_task *t = M.tasks[i].t;
         size_t n = modellix_task_resource_count(t);
         size_t r = chance(10) ? n : (n ? (size_t)rnd_in(0, (int64_t)n - 1) : 0);
@@ -789,6 +807,14 @@ static void one_step(void)
 
 /* ---- sequences -------------------------------------------------------------------------------------- */
 
+/* A fast poll schedule (the default waits 2 s before the first poll, longer than a whole sequence). */
+static int64_t poll_every(int64_t age_ms, int32_t polls, void *ud)
+{
+    (void)age_ms;
+    (void)polls;
+    return (int64_t)(intptr_t)ud;
+}
+
 static void make_client(void)
 {
     modellix_options *o;
@@ -798,6 +824,7 @@ static void make_client(void)
     int64_t exchange = rnd_in(100, 1000);
     int32_t in_flight = (int32_t)rnd_in(1, 4);
     int cont = chance(50);
+    int64_t poll_ms = chance(10) ? 0 : rnd_in(10, 120);
     if (modellix_options_new(&o) || modellix_options_set_api_key(o, FX_KEY) ||
         modellix_options_set_base_url(o, mock_server_url(M.m)) || modellix_options_set_timeout_ms(o, exchange) ||
         modellix_options_set_call_timeout_ms(o, M.call_timeout_ms) ||
@@ -807,12 +834,16 @@ static void make_client(void)
         modellix_options_set_download_limits(o, 1 << 20, 1 << 22, M.download_timeout_ms) ||
         modellix_retry_policy_new_custom(&p, fx_fast_policy, NULL, NULL))
         abort();
+    if (poll_ms && modellix_options_set_poll_schedule(o, poll_every, (void *)(intptr_t)poll_ms, NULL))
+        abort();
     if (modellix_options_set_retry_policy(o, p) || modellix_client_new(&M.c, o))
         abort();
     modellix_retry_policy_free(p);
     modellix_options_free(o);
-    history("client: call timeout %lld ms, exchange %lld ms, download %lld ms, in flight %d, continue_on_unknown %d",
-            (long long)M.call_timeout_ms, (long long)exchange, (long long)M.download_timeout_ms, (int)in_flight, cont);
+    history("client: call timeout %lld ms, exchange %lld ms, download %lld ms, in flight %d, continue_on_unknown %d, "
+            "poll every %lld ms (0: default schedule)",
+            (long long)M.call_timeout_ms, (long long)exchange, (long long)M.download_timeout_ms, (int)in_flight, cont,
+            (long long)poll_ms);
 }
 
 /* Let submissions still travelling to the mock arrive, so the next sequence starts with settled books. */
@@ -847,7 +878,7 @@ static void run_sequence(void)
     M.fd_client = count_fds();
     M.dir = fx_make_dir();
     M.n_files = 0;
-    int64_t steps = rnd_in(6, 24);
+    int64_t steps = rnd_in(8, 40);
     for (int64_t s = 0; s < steps; s++)
         one_step();
     while (M.n > 0) {
@@ -880,6 +911,8 @@ int main(void)
     const char *ungate = getenv("MODELLIX_INVARIANT_UNGATE");
     if (ungate && *ungate == '1')
         memset(gate, 0, sizeof gate);
+    const char *verb = getenv("MODELLIX_INVARIANT_VERBOSE");
+    verbose = verb && *verb == '1';
     const char *secs = getenv("MODELLIX_INVARIANT_SECONDS");
     int64_t budget_ms = (secs && *secs ? strtoll(secs, NULL, 10) : 20) * 1000;
     uint64_t seeds[64] = {1, 2, 3, 0x5eed};
