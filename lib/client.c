@@ -220,6 +220,8 @@ int modellix_client_new(modellix_client **out, const modellix_options *opts)
         if (!c->user_agent || (opts->ca_file && !c->ca_file))
             rc = MODELLIX_ENOMEM;
     }
+    if (rc == MODELLIX_OK && (rc = mx_proxy_cfg_copy(&c->proxy, &opts->proxy)) == MODELLIX_OK)
+        rc = mx_proxy_for(&c->proxy, c->base_url, &c->api_proxy);
     if (rc == MODELLIX_OK) {
         c->policy = opts->policy ? mx_policy_ref(opts->policy) : NULL;
         if (!c->policy)
@@ -262,6 +264,8 @@ void modellix_client_free(modellix_client *c)
     free(c->base_url);
     free(c->user_agent);
     free(c->ca_file);
+    mx_proxy_cfg_free(&c->proxy);
+    free(c->api_proxy);
     mx_policy_unref(c->policy);
     mx_cb_unref(c->log);
     mx_cb_unref(c->poll_schedule);

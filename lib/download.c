@@ -29,6 +29,7 @@ typedef struct dl {
     uint64_t got, limit;
     int saved_errno;
     mx_req *r;
+    char *proxy; /* the proxy of the current hop (malloc'd), or NULL: direct */
 } dl;
 
 static size_t dl_sink(const char *p, size_t n, void *ctx)
@@ -77,13 +78,15 @@ static int dl_progress(void *ctx, curl_off_t total, curl_off_t now, curl_off_t u
     return 0;
 }
 
-/* Every connection a download opens is checked here, after DNS and before any packet is sent. */
+/* Every connection a download opens is checked here, after DNS and before any packet is sent: the
+   file host's address when direct; through a proxy, the connection is to the proxy (the file host
+   was checked before, in fetch_once), which may be anywhere. */
 static curl_socket_t dl_open(void *ctx, curlsocktype purpose, struct curl_sockaddr *a)
 {
     dl *d = ctx;
     (void)purpose;
-    int loopback_ok = d->c->base_is_loopback && mx_addr_loopback(&a->addr);
-    if (!(d->flags & MODELLIX_DOWNLOAD_ALLOW_PRIVATE) && !loopback_ok && mx_addr_blocked(&a->addr)) {
+    if (!mx_connect_allowed(&a->addr, d->proxy != NULL, (d->flags & MODELLIX_DOWNLOAD_ALLOW_PRIVATE) != 0,
+                            d->c->base_is_loopback)) {
         d->r->sink_rc = MODELLIX_EUNSAFE;
         mx_fmt(d->r->msg, sizeof d->r->msg,
                "GET %s: refusing to connect to a private or reserved address (see MODELLIX_DOWNLOAD_ALLOW_PRIVATE)",
@@ -106,6 +109,7 @@ static int dl_configure(mx_req *r, CURL *h, void *ctx)
     }
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, dl_open);
     curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, d);
+    mx_proxy_setopt(h, d->proxy);
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)d->limit);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
     if (d->c->on_progress) {
@@ -164,9 +168,19 @@ static int fetch_once(modellix_task *t, size_t i, dl *d)
         char err[400];
         int rc = mx_check_download_url(url, (d->flags & MODELLIX_DOWNLOAD_ALLOW_HTTP) != 0, c->base_is_loopback, err,
                                        sizeof err);
+        free(d->proxy);
+        d->proxy = NULL;
+        if (rc == MODELLIX_OK)
+            rc = mx_proxy_for(&c->proxy, url, &d->proxy);
+        /* through a proxy, the file host's addresses are checked here: the proxy connects, not us */
+        if (rc == MODELLIX_OK && d->proxy && !(d->flags & MODELLIX_DOWNLOAD_ALLOW_PRIVATE))
+            rc = mx_check_file_host(url, c->base_is_loopback, err, sizeof err);
         if (rc != MODELLIX_OK) {
             free(url);
-            return mx_fail(c, t, rc, 0, NULL, "%s", rc == MODELLIX_EUNSAFE ? err : modellix_strerror(rc));
+            free(d->proxy);
+            d->proxy = NULL;
+            return mx_fail(c, t, rc, 0, NULL, "%s",
+                           rc == MODELLIX_EUNSAFE || rc == MODELLIX_ENETWORK ? err : modellix_strerror(rc));
         }
         char *shown = log_form(url);
         mx_req r;
@@ -199,6 +213,8 @@ static int fetch_once(modellix_task *t, size_t i, dl *d)
         mx_req_cleanup(&r); /* frees r.url */
         free(shown);
         if (!again) {
+            free(d->proxy);
+            d->proxy = NULL;
             if (rc == MODELLIX_OK)
                 t->dl_bytes += d->got;
             return rc;

@@ -296,6 +296,7 @@ static void set_constant_options(const modellix_client *c, CURL *h)
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, mx_open_socket); /* close-on-exec sockets */
+    mx_proxy_setopt(h, c->api_proxy); /* decided once, at creation (a download sets its own) */
     if (c->ca_file)
         curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
 }

@@ -5,6 +5,7 @@
 
 #include "exchange.h"
 #include "protocol.h"
+#include "proxy.h"
 #include "schedule.h"
 #include "util.h"
 
@@ -72,6 +73,7 @@ struct modellix_options {
     char *user_agent;
     int32_t submit_path;
     char *ca_file;
+    mx_proxy_cfg proxy; /* proxy settings (MODELLIX_1.1) */
     uint64_t random_seed; /* 0 = from the clock */
     int continue_on_unknown;
     mx_cb *on_task_done;
@@ -97,6 +99,8 @@ struct modellix_client {
     int32_t max_in_flight;
     int32_t submit_path;
     char *ca_file;
+    mx_proxy_cfg proxy; /* as set in the options */
+    char *api_proxy;    /* the proxy of API requests (NULL: direct), decided at creation */
     modellix_retry_policy *policy;
     mx_cb *log;
     mx_cb *poll_schedule;

@@ -5,6 +5,7 @@
 #include "validate.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <curl/curl.h>
 #include <modellix/errors.h>
 #include <netinet/in.h>
@@ -112,5 +113,55 @@ done:
     curl_free(pass);
     curl_free(path);
     curl_url_cleanup(u);
+    return rc;
+}
+
+int mx_connect_allowed(const struct sockaddr *sa, int via_proxy, int allow_private, int base_loopback)
+{
+    return via_proxy || allow_private || (base_loopback && mx_addr_loopback(sa)) || !mx_addr_blocked(sa);
+}
+
+int mx_check_file_host(const char *url, int base_loopback, char *err, size_t errcap)
+{
+    CURLU *u = curl_url();
+    char *host = NULL;
+    if (!u)
+        return MODELLIX_ENOMEM;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK || curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        curl_url_cleanup(u);
+        mx_fmt(err, errcap, "the file URL is not a valid URL");
+        return MODELLIX_EUNSAFE;
+    }
+    curl_url_cleanup(u);
+    char name[256];
+    size_t n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']')
+        mx_fmt(name, sizeof name, "%.*s", (int)(n - 2), host + 1);
+    else
+        mx_fmt(name, sizeof name, "%s", host);
+    curl_free(host);
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int g = getaddrinfo(name, NULL, &hints, &res);
+    if (g != 0) {
+        mx_fmt(err, errcap,
+               "cannot resolve the file host %.200s to check its addresses before asking the proxy (%s; see "
+               "MODELLIX_DOWNLOAD_ALLOW_PRIVATE)",
+               name, gai_strerror(g));
+        return g == EAI_MEMORY ? MODELLIX_ENOMEM : MODELLIX_ENETWORK;
+    }
+    int rc = MODELLIX_OK;
+    for (const struct addrinfo *a = res; a && rc == MODELLIX_OK; a = a->ai_next) {
+        if (!mx_connect_allowed(a->ai_addr, 0, 0, base_loopback)) {
+            mx_fmt(err, errcap,
+                   "the file host %.200s is (or resolves to) a private or reserved address: not asking the proxy for it "
+                   "(see MODELLIX_DOWNLOAD_ALLOW_PRIVATE)",
+                   name);
+            rc = MODELLIX_EUNSAFE;
+        }
+    }
+    freeaddrinfo(res);
     return rc;
 }

@@ -1,4 +1,5 @@
-/* netpolicy.h - which addresses and URLs a result download may reach. Pure functions. */
+/* netpolicy.h - which addresses and URLs a result download may reach. Pure functions, except
+ * mx_check_file_host, which resolves a name. */
 #ifndef MODELLIX_NETPOLICY_H
 #define MODELLIX_NETPOLICY_H
 
@@ -15,5 +16,17 @@ int mx_addr_loopback(const struct sockaddr *sa);
    allow_http or (loopback_ok and the host is loopback). Returns MODELLIX_OK, MODELLIX_EUNSAFE or
    MODELLIX_ENOMEM, with a message (host and path only, never the query) in err. */
 int mx_check_download_url(const char *url, int allow_http, int loopback_ok, char *err, size_t errcap);
+
+/* May a download's connection go to this address? `via_proxy`: the connection is to the proxy,
+   which the application chose: any address. Otherwise a public address, or any with allow_private,
+   or a loopback one when the API origin is loopback (base_loopback). */
+int mx_connect_allowed(const struct sockaddr *sa, int via_proxy, int allow_private, int base_loopback);
+
+/* Before a download asks a proxy for `url`: resolve its host (a literal needs no lookup) and check
+   every address with mx_connect_allowed(., 0, 0, base_loopback), since the proxy, not this process,
+   opens the connection. Returns MODELLIX_OK, MODELLIX_EUNSAFE (an address is refused),
+   MODELLIX_ENETWORK (the name does not resolve here) or MODELLIX_ENOMEM, with a message (host only)
+   in err. */
+int mx_check_file_host(const char *url, int base_loopback, char *err, size_t errcap);
 
 #endif

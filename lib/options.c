@@ -30,6 +30,7 @@ int modellix_options_new(modellix_options **out)
     o->journal_sync = MODELLIX_JOURNAL_SYNC_MONEY;
     o->journal_max_bytes = MX_JOURNAL_DEFAULT_MAX_BYTES;
     o->journal_keep = MX_JOURNAL_DEFAULT_KEEP;
+    o->proxy.from_env = 1;
     *out = o;
     return MODELLIX_OK;
 }
@@ -54,6 +55,7 @@ void modellix_options_free(modellix_options *o)
     free(o->ca_file);
     free(o->journal_path);
     free(o->journal_profile);
+    mx_proxy_cfg_free(&o->proxy);
     mx_policy_unref(o->policy);
     mx_cb_unref(o->log);
     mx_cb_unref(o->poll_schedule);
@@ -300,5 +302,44 @@ int modellix_options_set_journal_compaction(modellix_options *o, int64_t max_byt
         return MODELLIX_EINVAL;
     o->journal_max_bytes = max_bytes;
     o->journal_keep = keep_finished;
+    return MODELLIX_OK;
+}
+
+/* Proxies (MODELLIX_1.1) */
+
+int modellix_options_set_proxy(modellix_options *o, const char *url)
+{
+    if (!o)
+        return MODELLIX_EINVAL;
+    char *p = NULL;
+    if (url) {
+        int rc = mx_proxy_url_valid(url);
+        if (rc != MODELLIX_OK)
+            return rc;
+        if (!(p = mx_strdup(url)))
+            return MODELLIX_ENOMEM;
+    }
+    free(o->proxy.url);
+    o->proxy.url = p;
+    return MODELLIX_OK;
+}
+
+int modellix_options_set_no_proxy(modellix_options *o, const char *hosts)
+{
+    if (!o || (hosts && (strlen(hosts) > 4096 || !mx_safe_text(hosts, strlen(hosts)))))
+        return MODELLIX_EINVAL;
+    char *p = NULL;
+    if (hosts && !(p = mx_strdup(hosts)))
+        return MODELLIX_ENOMEM;
+    free(o->proxy.no_proxy);
+    o->proxy.no_proxy = p;
+    return MODELLIX_OK;
+}
+
+int modellix_options_set_proxy_from_env(modellix_options *o, int32_t use_env)
+{
+    if (!o || (use_env != 0 && use_env != 1))
+        return MODELLIX_EINVAL;
+    o->proxy.from_env = use_env;
     return MODELLIX_OK;
 }

@@ -4,7 +4,7 @@
 #   scripts/bootstrap.sh --ci     also the CI tools (clang, valgrind, abigail-tools, gcovr)
 set -eu
 PKGS="meson ninja-build pkg-config gcc libc6-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev
-libmicrohttpd-dev python3 ca-certificates openssl cmake"
+libmicrohttpd-dev python3 ca-certificates openssl cmake tinyproxy"
 if [ "${1:-}" = "--ci" ]; then
     PKGS="$PKGS clang g++ valgrind abigail-tools gcovr binutils"
 fi

@@ -298,6 +298,58 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_task_callback(modellix_
                                                                       modellix_destroy_fn user_data_free);
 
 /* ---------------------------------------------------------------------------------------------- */
+/* Proxies (since 1.1)                                                                              */
+
+/**
+ * Send every request (API calls and downloads) through a proxy.
+ *
+ * By default (and with @p url NULL) the proxy comes from the environment as libcurl reads it:
+ * `http_proxy` for http (lower case only), `https_proxy` or `HTTPS_PROXY` for https, then
+ * `all_proxy` / `ALL_PROXY`, with the hosts in `no_proxy` / `NO_PROXY` reached directly; see
+ * modellix_options_set_proxy_from_env(). The library reads these when the client is made (API
+ * requests) and when a download starts (each file host), and tells libcurl its decision.
+ *
+ * Downloads through a proxy keep their address rules for the file host, never for the proxy: the
+ * file host's name is resolved here and every address it has must be public (or loopback, when the
+ * API origin is loopback) before the proxy is asked, a private or reserved literal is refused
+ * outright (::MODELLIX_EUNSAFE), and a proxy on a loopback or private address is fine. The proxy
+ * resolves the name again when it connects, so a name whose addresses change in between is not
+ * caught; if the name cannot be resolved here (a network where only the proxy resolves names),
+ * the download fails with ::MODELLIX_ENETWORK unless ::MODELLIX_DOWNLOAD_ALLOW_PRIVATE is given.
+ *
+ * @param url  "scheme://[user:password@]host[:port]" with scheme http, https, socks4, socks4a,
+ *             socks5 or socks5h (at most 2048 printable ASCII characters; copied); NULL restores
+ *             the default. The URL may hold credentials: it is never logged.
+ * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
+ * @since 1.1
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_proxy(modellix_options *o, const char *url);
+
+/**
+ * The hosts reached without the proxy, like libcurl's `NO_PROXY`: entries separated by commas or
+ * spaces; "*" means every host; a name matches itself and its subdomains (a leading dot is
+ * ignored); an IP address or CIDR range (e.g. "10.0.0.0/8", "::1") matches the literal addresses
+ * in it (names are not resolved for this). "" means no exceptions; NULL (the default) means the
+ * environment's `no_proxy` / `NO_PROXY` when modellix_options_set_proxy_from_env() allows it.
+ *
+ * @param hosts at most 4096 printable characters (copied), or NULL.
+ * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
+ * @since 1.1
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_no_proxy(modellix_options *o, const char *hosts);
+
+/**
+ * Whether the environment's proxy variables are read (see modellix_options_set_proxy()).
+ *
+ * @param use_env 1 (the default): without a proxy or no-proxy list set here, use the environment's;
+ *                0: never read them: no proxy unless one is set here, and only the no-proxy list
+ *                set here.
+ * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ * @since 1.1
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_proxy_from_env(modellix_options *o, int32_t use_env);
+
+/* ---------------------------------------------------------------------------------------------- */
 /* Client                                                                                           */
 
 /**

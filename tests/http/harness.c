@@ -88,6 +88,12 @@ void fx_client(fixture *f, const fx_opts *o)
     assert_int_equal(modellix_options_set_submit_path(opts, o->submit_path), MODELLIX_OK);
     if (o->ca_file)
         assert_int_equal(modellix_options_set_ca_file(opts, o->ca_file), MODELLIX_OK);
+    if (o->proxy)
+        assert_int_equal(modellix_options_set_proxy(opts, o->proxy), MODELLIX_OK);
+    if (o->no_proxy)
+        assert_int_equal(modellix_options_set_no_proxy(opts, o->no_proxy), MODELLIX_OK);
+    if (o->no_env_proxy)
+        assert_int_equal(modellix_options_set_proxy_from_env(opts, 0), MODELLIX_OK);
     if (o->on_attempt)
         assert_int_equal(modellix_options_set_attempt_callback(opts, o->on_attempt, o->on_attempt_ud, NULL),
                          MODELLIX_OK);

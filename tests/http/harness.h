@@ -37,6 +37,9 @@ typedef struct fx_opts {
     const char *ca_file;     /* NULL = the system store */
     modellix_attempt_fn on_attempt; /* with on_attempt_ud; NULL = none */
     void *on_attempt_ud;
+    const char *proxy;       /* modellix_options_set_proxy when set */
+    const char *no_proxy;    /* modellix_options_set_no_proxy when set */
+    int no_env_proxy;        /* 1 = modellix_options_set_proxy_from_env(0) */
 } fx_opts;
 
 /* Group-level: start the mock (tasks take `duration_ms`; no concurrency limit). */
