@@ -7,6 +7,7 @@
 #include "sockets.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -102,6 +103,7 @@ static void pool_put(mx_engine *e, CURL *h)
 }
 
 static void req_complete(mx_req *r, CURLcode cres, const char *why);
+static int attempt_sent(CURL *h, CURLcode cres);
 static void attempt_or_finish(mx_req *r, int admitted);
 
 /* The gate: at most MX_HOST_CONNECTIONS API exchanges hold an easy handle at once, as many as curl
@@ -279,6 +281,52 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
+/* A POST's body is handed to curl through this callback rather than CURLOPT_POSTFIELDS, so that it
+   can leave at most once per attempt. libcurl (lib/transfer.c Curl_retry_request, 7.x and 8.x) sends
+   a request again, on a fresh connection, when a reused connection ended before any byte of an
+   answer (or an HTTP/2 stream was refused); it rewinds the body first when some had been written
+   (Curl_readrewind), and for CURLOPT_POSTFIELDS that rewind is free, so a paid submission could be
+   made twice. Here the rewind goes to on_seek, which refuses once any byte left: curl then fails the
+   attempt with CURLE_SEND_FAIL_REWIND, and the exchange reports the outcome as unknown (the server
+   may have created the task). A request whose body never left may be sent again: that is how a
+   connection found dead before the request is replaced without anyone noticing. */
+static size_t on_read(char *buf, size_t size, size_t n, void *ud)
+{
+    mx_req *r = ud;
+    size_t left = r->body_len - r->body_off, cap = size * n;
+    if (left == 0)
+        /* the whole body is out and curl asks again: it restarted the request without rewinding
+           (nothing it counted as written); refuse rather than send a body-less copy */
+        return r->body_len ? CURL_READFUNC_ABORT : 0;
+    size_t k = left < cap ? left : cap;
+    memcpy(buf, r->body + r->body_off, k);
+    r->body_off += k;
+    return k;
+}
+
+static int on_seek(void *ud, curl_off_t offset, int origin)
+{
+    mx_req *r = ud;
+    if (r->body_off == 0 && offset == 0 && origin == SEEK_SET)
+        return CURL_SEEKFUNC_OK; /* nothing left yet: a restart sends it for the first time */
+    r->rewind_refused = 1;
+    return CURL_SEEKFUNC_FAIL;
+}
+
+/* Could this attempt have reached the server? Decided from the current attempt only (a pooled
+   handle's CURLINFO_* still describe its previous transfer until curl starts the new one). A POST
+   reached it once any byte of its body was handed to curl: without its whole body no request is
+   acted on. Other requests: not if curl was never driven since the attempt was added, else what
+   curl reports (attempt_sent). */
+static int attempt_left(const mx_req *r, CURL *h, CURLcode cres)
+{
+    if (r->is_post)
+        return r->body_off > 0;
+    if (r->drives_at_add == r->c->eng.rx.drives)
+        return 0;
+    return attempt_sent(h, cres);
+}
+
 static const char *method_name(const mx_req *r)
 {
     return r->is_post ? "POST" : "GET";
@@ -350,6 +398,8 @@ static int start_attempt(mx_req *r, int admitted)
     r->status = 0;
     r->too_large = 0;
     r->sink_rc = 0;
+    r->body_off = 0;
+    r->rewind_refused = 0;
     r->errbuf[0] = '\0';
     r->request_id[0] = r->retry_after[0] = r->rl_reset[0] = '\0';
     r->rl_remaining = r->rl_limit = -1;
@@ -368,15 +418,17 @@ static int start_attempt(mx_req *r, int admitted)
     /* the Authorization header lives only in the client's lists; it is never copied anywhere else */
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, r->send_auth ? (r->hdrs ? r->hdrs : c->auth_header) : NULL);
     if (r->is_post) {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+        /* the body leaves through on_read, at most once: a reused connection is then safe for a
+           paid submission (see on_read) */
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
         curl_easy_setopt(h, CURLOPT_POST, 1L);
-        /* A paid submission always gets a connection of its own: on a reused connection that dies,
-           libcurl silently sends the request again, which could create a second, charged task. */
-        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+        curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+        curl_easy_setopt(h, CURLOPT_READDATA, r);
+        curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+        curl_easy_setopt(h, CURLOPT_SEEKDATA, r);
     } else {
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 0L);
     }
     if (r->configure) {
         int rc = r->configure(r, h, r->ctx);
@@ -395,6 +447,7 @@ static int start_attempt(mx_req *r, int admitted)
         return MODELLIX_ENOMEM;
     }
     r->active = 1;
+    r->drives_at_add = c->eng.rx.drives;
     c->eng.running++;
     if (pooled)
         mx_gate_enter(&c->eng.gate);
@@ -508,7 +561,7 @@ static void req_complete(mx_req *r, CURLcode cres, const char *why)
     CURL *h = r->easy;
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    int sent = status > 0 || attempt_sent(h, cres);
+    int sent = status > 0 || attempt_left(r, h, cres);
     curl_off_t total_us = 0;
     curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total_us);
     int redirected = r->redirects_ok && cres == CURLE_OK && status >= 300 && status < 400;
@@ -554,9 +607,15 @@ static void req_complete(mx_req *r, CURLcode cres, const char *why)
             cls = MX_CLASS_UNKNOWN;
             rc = is_submit ? MODELLIX_EOUTCOME_UNKNOWN : at_deadline ? MODELLIX_ETIMEOUT : MODELLIX_ENETWORK;
         }
-        mx_fmt(r->msg, sizeof r->msg, "%s %s: %s%s", method_name(r), r->log_path,
-               r->errbuf[0] ? r->errbuf : curl_easy_strerror(cres),
-               sent ? " (after the request was sent)" : " (the request was not sent)");
+        if (r->rewind_refused)
+            mx_fmt(r->msg, sizeof r->msg,
+                   "%s %s: the connection ended without an answer after the request was sent; it was not "
+                   "sent again on another connection",
+                   method_name(r), r->log_path);
+        else
+            mx_fmt(r->msg, sizeof r->msg, "%s %s: %s%s", method_name(r), r->log_path,
+                   r->errbuf[0] ? r->errbuf : curl_easy_strerror(cres),
+                   sent ? " (after the request was sent)" : " (the request was not sent)");
     } else if (redirected) {
         cls = r->redirect_url ? MX_CLASS_OK : MX_CLASS_REJECTED;
         rc = r->redirect_url ? MODELLIX_OK : MODELLIX_EPROTOCOL;
@@ -679,7 +738,7 @@ void mx_req_abort(mx_req *r, int rc)
         return; /* never initialised */
     if (r->active) {
         CURL *h = r->easy;
-        int sent = attempt_sent(h, CURLE_OK);
+        int sent = attempt_left(r, h, CURLE_OK);
         release_easy(r);
         if (r->op == MODELLIX_OP_SUBMIT && sent)
             r->unknown_seen = 1;

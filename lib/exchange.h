@@ -81,6 +81,10 @@ struct mx_req {
     int paced; /* the current attempt is waiting for the rate-limit window */
     int unknown_seen; /* an attempt whose outcome is unknown happened */
     int sink_rc;      /* set by a sink that refused data */
+    /* a POST's body goes out through a read callback (exchange.c on_read), never twice per attempt */
+    size_t body_off;      /* bytes of the body handed to curl in this attempt */
+    int rewind_refused;   /* curl asked to rewind a body that had left: it wanted to send it again */
+    uint64_t drives_at_add; /* the reactor's drive count when this attempt was handed to curl */
 
     /* the current attempt */
     CURL *easy;

@@ -96,6 +96,8 @@ enum mock_fault_kind {
                                   of 300-399 replaces 302 */
     MOCK_FAULT_EMPTY,          /* 200 with an empty body */
     MOCK_FAULT_NO_TASK_ID,     /* normal 200 envelope whose data has no task_id */
+    MOCK_FAULT_CLOSE_AFTER,    /* the normal answer (keep-alive, no "Connection: close"), then the server
+                                  closes the connection, as an idle keep-alive time-out would */
     MOCK_FAULT_KIND_COUNT_
 };
 

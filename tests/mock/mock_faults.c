@@ -10,7 +10,7 @@ static const char *const route_names[MOCK_ROUTE_COUNT_] = {"any", "submit", "tas
 
 static const char *const kind_names[MOCK_FAULT_KIND_COUNT_] = {
     NULL, "status", "reset_before", "reset_midway", "stall", "garbage", "truncated",
-    "huge", "wrong_task_id", "redirect", "empty", "no_task_id"};
+    "huge", "wrong_task_id", "redirect", "empty", "no_task_id", "close_after"};
 
 const char *mk_route_name(int32_t route)
 {

@@ -279,6 +279,7 @@ typedef struct mk_req {
     mk_rate_info rl;            /* filled for API requests */
     bool have_rl;
     char request_id[40];
+    bool close_after;           /* MOCK_FAULT_CLOSE_AFTER: close the connection once answered */
 } mk_req;
 
 void mk_reply_init(mk_reply *r);

@@ -61,11 +61,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)conn;
-    (void)toe;
     mk_req *q = *con_cls;
     if (q == NULL)
         return;
+    if (q->close_after && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+        /* the whole answer went out: end the connection under the client's feet (MHD sees the
+           shutdown at its next read and closes the socket) */
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci != NULL)
+            shutdown(ci->connect_fd, SHUT_RDWR);
+    }
     if (q->pending != NULL)
         MHD_destroy_response(q->pending);
     free(q->uri);
@@ -265,6 +270,10 @@ static enum MHD_Result apply_fault(mk_req *q, struct MHD_Connection *conn, const
         mk_stall_add(&m->stall, conn, mk_now_ms() + f->stall_ms);
         return MHD_YES;
     }
+    case MOCK_FAULT_CLOSE_AFTER:
+        q->close_after = true; /* on_completed closes the connection */
+        process(q, conn, true, &r);
+        return send_reply(q, conn, &r);
     case MOCK_FAULT_WRONG_TASK_ID:
     case MOCK_FAULT_NO_TASK_ID:
         process(q, conn, commit, &r);
