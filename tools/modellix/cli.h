@@ -15,7 +15,8 @@
  *   config.c      config.json: saved profiles, lock, compare-and-swap, atomic replace
  *   auth.c        which profile and which key (flag, environment, saved profile); hidden prompts
  *   cmd_auth.c    auth login/status/whoami/logout, init
- *   cmd_config.c  config path/show/clear, quickstart */
+ *   cmd_config.c  config path/show/clear, quickstart
+ *   history.c     the task journal's location; task history */
 #ifndef MODELLIX_CLI_H
 #define MODELLIX_CLI_H
 
@@ -137,6 +138,7 @@ typedef struct session_opts {
     size_t progress_total;
     int interruptible;        /* SIGINT/SIGTERM cancel this client (interrupt.c) */
     const char *api_key;      /* use this key instead of the resolved one (auth login, init) */
+    int paid;                 /* the command submits paid tasks: no client without the task journal */
 } session_opts;
 
 typedef struct session {
@@ -254,6 +256,12 @@ int auth_confirm(const char *question);
 /* Read a key from standard input (not a terminal): the first line, trimmed; NULL if empty. */
 char *auth_read_stdin_key(void);
 
+/* ---- history.c ---- */
+/* The task journal: $XDG_STATE_HOME/modellix/tasks.journal (absolute), else ~/.local/state/modellix/... */
+int history_path(char *out, size_t size, char *err, size_t err_size);
+/* The history status word of a journal state: "submitted", "success", "failed", "outcome-unknown"... */
+const char *history_status(int32_t state);
+
 /* ---- commands ---- */
 int cmd_model_run(cli *c, int argc, char **argv);
 int cmd_model_list(cli *c, int argc, char **argv);
@@ -262,6 +270,7 @@ int cmd_model_batch(cli *c, int argc, char **argv);
 int cmd_task_get(cli *c, int argc, char **argv);
 int cmd_task_wait(cli *c, int argc, char **argv);
 int cmd_task_download(cli *c, int argc, char **argv);
+int cmd_task_history(cli *c, int argc, char **argv);
 int cmd_doctor(cli *c, int argc, char **argv);
 int cmd_auth_login(cli *c, int argc, char **argv);
 int cmd_auth_status(cli *c, int argc, char **argv);

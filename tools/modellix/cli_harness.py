@@ -2,15 +2,22 @@
 mock's counters and control interface, and the check/report helpers.
 
 Every run of the tool is checked for the API key in its stdout and stderr (the key is never printed)."""
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 
 TOOL, MOCK = sys.argv[1], sys.argv[2]
+# A private HOME for every run of the tool unless a test gives its own: the saved config and the task
+# journal (~/.config/modellix, ~/.local/state/modellix) never touch the real ones.
+SCRATCH = tempfile.mkdtemp(prefix="modellix-cli-test-")
+atexit.register(shutil.rmtree, SCRATCH, True)
 # The sentinel that CI greps for: it must never appear in any output or file.
 KEY = "SENTINEL-7f3a9c1e5b-cli-0123456789"
 SLUG = "bytedance/seedream-4.5-t2i"
@@ -87,8 +94,7 @@ def tool_env(mock, env_extra=None, home=None):
         env["MODELLIX_BASE_URL"] = mock.url
     for name in ("MODELLIX_PROFILE", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
         env.pop(name, None)
-    if home is not None:
-        env["HOME"] = home
+    env["HOME"] = home if home is not None else SCRATCH
     for k, v in (env_extra or {}).items():
         if v is None:
             env.pop(k, None)

@@ -348,6 +348,7 @@ int cmd_model_batch(cli *c, int argc, char **argv)
     so.track_progress = wait;
     so.progress_total = n;
     so.interruptible = 1;
+    so.paid = 1;
     if ((rc = session_open(c, &s, &so)) != 0)
         goto out;
     tasks = calloc(n, sizeof *tasks);

@@ -222,6 +222,7 @@ int cmd_model_run(cli *c, int argc, char **argv)
     session_opts so = {0};
     so.poll_interval_ms = interval_ms;
     so.interruptible = 1;
+    so.paid = 1;
     if ((rc = session_open(c, &s, &so)) != 0) {
         free(body);
         goto out;

@@ -29,6 +29,49 @@ static void print_resources(cli *c, modellix_task *t, const char *indent)
         cli_outf(c, "%s%s", indent, modellix_task_resource_url(t, i));
 }
 
+/* Every unfinished task of the journal (this base URL and profile); the submissions whose outcome is
+ * unknown have no id to wait for: they are counted in one warning. */
+static int attach_pending_all(cli *c, session *s, modellix_task ***tasks, size_t *n)
+{
+    modellix_task **pt = NULL;
+    size_t pn = 0;
+    int rc = modellix_client_attach_pending(&pt, &pn, s->client);
+    if (rc != MODELLIX_OK)
+        return session_fail(c, s, rc);
+    if (pn > MAX_WAIT_IDS)
+        cli_warn(c, "The task journal has %zu unfinished tasks; waiting for all of them.", pn);
+    *tasks = calloc(pn ? pn : 1, sizeof **tasks);
+    if (!*tasks) {
+        for (size_t k = 0; k < pn; k++)
+            modellix_task_free(pt[k]);
+        modellix_free(pt);
+        return cli_fail(c, EXIT_FAIL, "Out of memory.");
+    }
+    memcpy(*tasks, pt, pn * sizeof *pt);
+    modellix_free(pt);
+    *n = pn;
+    char path[4096], err[256];
+    modellix_journal *j = NULL;
+    if (history_path(path, sizeof path, err, sizeof err) == 0 && modellix_journal_open(&j, path) == MODELLIX_OK) {
+        size_t unknown = 0;
+        const char *base = modellix_client_base_url(s->client);
+        for (size_t i = 0; i < modellix_journal_count(j); i++) {
+            int32_t st = modellix_journal_entry_state(j, i);
+            const char *p = modellix_journal_entry_profile(j, i);
+            if ((st == MODELLIX_JOURNAL_INTENT || st == MODELLIX_JOURNAL_UNKNOWN) &&
+                strcmp(modellix_journal_entry_base_url(j, i), base) == 0 && p && strcmp(p, s->profile) == 0)
+                unknown++;
+        }
+        if (unknown > 0)
+            cli_warn(c,
+                     "%zu paid submission(s) in the task journal have an unknown outcome and no task id: a task may "
+                     "exist and be charged (modellix task history lists them).",
+                     unknown);
+        modellix_journal_free(j);
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------------------------------------ */
 
 int cmd_task_get(cli *c, int argc, char **argv)
@@ -153,8 +196,8 @@ static int report_wait_interrupt(cli *c, modellix_task **tasks, size_t n)
 
 int cmd_task_wait(cli *c, int argc, char **argv)
 {
-    static const opt_spec specs[] = {{"timeout", 0, 1}, {"interval", 0, 1}, {"concurrency", 0, 1}};
-    enum { O_TIMEOUT, O_INTERVAL, O_CONC };
+    static const opt_spec specs[] = {{"timeout", 0, 1}, {"interval", 0, 1}, {"concurrency", 0, 1}, {"pending", 0, 0}};
+    enum { O_TIMEOUT, O_INTERVAL, O_CONC, O_PENDING };
     opt_result r;
     int rc = parse_command_args(c, argc, argv, specs, sizeof specs / sizeof specs[0], &r);
     if (rc)
@@ -165,9 +208,12 @@ int cmd_task_wait(cli *c, int argc, char **argv)
     long long conc = 8;
     char err[512];
     int64_t timeout_ms = 300000, interval_ms = 0;
+    int pending = r.value[O_PENDING] != NULL;
     static const char *const outputs[] = {"human", "json", "quiet", NULL};
-    if (r.n_pos == 0)
-        rc = cli_fail(c, EXIT_USAGE, "Missing required argument: taskIds");
+    if (r.n_pos == 0 && !pending)
+        rc = cli_fail(c, EXIT_USAGE, "Missing required argument: taskIds (or --pending)");
+    else if (r.n_pos > 0 && pending)
+        rc = cli_fail(c, EXIT_USAGE, "Pass task IDs or --pending, not both.");
     else if ((rc = cli_check_output(c, "json", outputs)) != 0)
         ;
     else if (r.value[O_CONC] && parse_int_flag(r.value[O_CONC], 1, 20, &conc) != 0)
@@ -181,7 +227,7 @@ int cmd_task_wait(cli *c, int argc, char **argv)
         goto out;
 
     /* unique ids, in input order */
-    const char **ids = calloc(r.n_pos, sizeof *ids);
+    const char **ids = calloc(r.n_pos ? r.n_pos : 1, sizeof *ids);
     if (!ids) {
         rc = cli_fail(c, EXIT_FAIL, "Out of memory.");
         goto out;
@@ -204,21 +250,32 @@ int cmd_task_wait(cli *c, int argc, char **argv)
     so.track_progress = 1;
     so.progress_total = n;
     so.interruptible = 1;
-    tasks = calloc(n, sizeof *tasks);
-    if (!tasks) {
-        free(ids);
-        rc = cli_fail(c, EXIT_FAIL, "Out of memory.");
-        goto out;
-    }
     if ((rc = session_open(c, &s, &so)) != 0) {
         free(ids);
+        n = 0;
         goto out;
     }
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = attach_or_fail(c, &s, ids[i], &tasks[i]);
+    if (pending)
+        rc = attach_pending_all(c, &s, &tasks, &n);
+    else if (!(tasks = calloc(n, sizeof *tasks)))
+        rc = cli_fail(c, EXIT_FAIL, "Out of memory.");
+    else /* a task with an entry in the journal gets its final record when it is seen to finish */
+        for (size_t i = 0; i < n && rc == 0; i++)
+            rc = attach_or_fail(c, &s, ids[i], &tasks[i]);
     free(ids);
+    s.total = n;
     if (rc)
         goto out;
+    if (pending && n == 0) {
+        if (cli_output_mode(c, "json") == OUT_JSON) {
+            json_t *doc = json_pack("{s:[]}", "tasks");
+            cli_out_json(c, doc);
+            json_decref(doc);
+        } else if (cli_output_mode(c, "json") != OUT_QUIET) {
+            cli_out(c, "No unfinished task in the task journal.");
+        }
+        goto out;
+    }
 
     char tbuf[32];
     format_duration(timeout_ms, tbuf, sizeof tbuf);
@@ -276,7 +333,7 @@ int cmd_task_wait(cli *c, int argc, char **argv)
         rc = session_fail(c, &s, wrc);
         goto out;
     }
-    print_terminal(c, tasks, n, mode, n == 1);
+    print_terminal(c, tasks, n, mode, n == 1 && !pending);
     rc = EXIT_OK;
     for (size_t i = 0; i < n; i++)
         if (modellix_task_status(tasks[i]) == MODELLIX_TASK_FAILED)

@@ -35,12 +35,17 @@ static const command commands[] = {
      "modellix model describe <provider/model>\n  One catalogue entry (exit 2 when not found)."},
     {"task", "get", cmd_task_get, "modellix task get <task-id>\n  Query a task once; prints the API's JSON answer."},
     {"task", "wait", cmd_task_wait,
-     "modellix task wait <task-id>... [--timeout DUR] [--interval DUR]\n"
-     "  Wait for 1 to 1000 tasks. Exit 1 if any failed, 124 on timeout (partial results are printed)."},
+     "modellix task wait (<task-id>... | --pending) [--timeout DUR] [--interval DUR]\n"
+     "  Wait for 1 to 1000 tasks. Exit 1 if any failed, 124 on timeout (partial results are printed).\n"
+     "  --pending: every unfinished task of the task journal (this base URL and profile)."},
     {"task", "download", cmd_task_download,
      "modellix task download <task-id> [--output-dir DIR] [--overwrite] [--timeout DUR]\n"
      "                       [--allow-insecure-http] [--allow-private-network] [--max-resources N]\n"
      "  Download the result files of a successful task (HTTPS, public addresses, atomic install)."},
+    {"task", "history", cmd_task_history,
+     "modellix task history [--limit N] [--profile NAME] [--clear --yes]\n"
+     "  The local task journal, newest first: every paid submission with its task id and last known status\n"
+     "  (outcome-unknown: sent, but no task id was recorded; a task may exist). --clear empties it."},
     {"doctor", NULL, cmd_doctor,
      "modellix doctor\n  Check the library, the API key, connectivity, the key's validity and the team balance."},
     {"auth", "login", cmd_auth_login,

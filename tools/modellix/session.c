@@ -152,6 +152,19 @@ int session_try_open(cli *c, session *s, const session_opts *so, char *msg, size
         if (rc == MODELLIX_OK)
             rc = modellix_options_set_log_level(o, c->verbose > 1 ? MODELLIX_LOG_DEBUG : MODELLIX_LOG_INFO);
     }
+    /* the task journal: every client records its paid submissions (history.c) */
+    char jpath[4096], jerr[256];
+    int journal = history_path(jpath, sizeof jpath, jerr, sizeof jerr) == 0;
+    if (rc == MODELLIX_OK && !journal && so && so->paid) {
+        snprintf(why, sizeof why, "No task journal, so no paid submission is sent: %s", jerr);
+        what = why;
+        rc = MODELLIX_EINVAL;
+    }
+    if (rc == MODELLIX_OK && journal) {
+        rc = modellix_options_set_journal_path(o, jpath);
+        if (rc == MODELLIX_OK)
+            rc = modellix_options_set_journal_profile(o, s->profile[0] ? s->profile : "default");
+    }
     if (rc != MODELLIX_OK) {
         modellix_options_free(o);
         snprintf(msg, msg_size, "%s", what ? what : modellix_strerror(rc));
@@ -159,6 +172,20 @@ int session_try_open(cli *c, session *s, const session_opts *so, char *msg, size
         return EXIT_FAIL;
     }
     rc = modellix_client_new(&s->client, o);
+    if (journal && (rc == MODELLIX_EIO || rc == MODELLIX_EUNSAFE)) {
+        if (so && so->paid) {
+            modellix_options_free(o);
+            snprintf(msg, msg_size,
+                     "Cannot open the task journal at %s (%s): no paid submission is sent that it cannot record.",
+                     jpath, rc == MODELLIX_EUNSAFE ? "a symbolic link, not a regular file, or not owner-only"
+                                                   : "it cannot be created or opened");
+            session_close(s);
+            return EXIT_FAIL;
+        }
+        cli_warn(c, "The task journal at %s cannot be opened; continuing without it.", jpath);
+        if (modellix_options_set_journal_path(o, NULL) == MODELLIX_OK)
+            rc = modellix_client_new(&s->client, o);
+    }
     modellix_options_free(o);
     if (rc == MODELLIX_OK) {
         if (so && so->interruptible)

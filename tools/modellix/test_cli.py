@@ -6,6 +6,7 @@ MODELLIX_API_KEY / MODELLIX_BASE_URL, and checks the JSON shapes and exit codes 
 The mock is stopped by its PID at the end."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -14,6 +15,7 @@ import urllib.request
 TOOL, MOCK = sys.argv[1], sys.argv[2]
 KEY = "cli-test-sentinel-key-0123456789"
 failures = []
+HOME = tempfile.mkdtemp(prefix="modellix-cli-test-")  # the config and the task journal stay in here
 
 
 def check(cond, what):
@@ -24,7 +26,9 @@ def check(cond, what):
 
 def run(args, stdin=None, env_extra=None, timeout=60):
     env = dict(os.environ)
-    env.update({"MODELLIX_API_KEY": KEY, "MODELLIX_BASE_URL": URL, "CI": "1"})
+    env.update({"MODELLIX_API_KEY": KEY, "MODELLIX_BASE_URL": URL, "CI": "1", "HOME": HOME})
+    for name in ("MODELLIX_PROFILE", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+        env.pop(name, None)
     env.update(env_extra or {})
     p = subprocess.run([TOOL] + args, input=stdin, capture_output=True, text=True, env=env, timeout=timeout)
     if KEY in p.stdout or KEY in p.stderr:
@@ -206,6 +210,7 @@ finally:
         os.unlink(batch_file)
     except (NameError, OSError):
         pass
+    shutil.rmtree(HOME, True)
 
 print("%d failure(s)" % len(failures))
 for f in failures:
