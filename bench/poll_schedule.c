@@ -23,7 +23,8 @@
  * tasks submitted together. Machine-readable lines start with CLASS, BUCKETS, MODEL or JITTER.
  *
  * Usage: poll_schedule [tasks-per-class [frontier.dat]]; with a second argument, the (delay, requests)
- * points of table 1 are written there for bench/poll_frontier.gp. Always exits 0. */
+ * points of table 1, and those of the +-15 % models of table 3 learned from data.duration, are
+ * written there for bench/poll_frontier.gp. Always exits 0. */
 #include "sched_sim.h"
 
 #include <stdio.h>
@@ -187,7 +188,16 @@ static void buckets(void)
 
 /* ---- table 3: learned, per model ---------------------------------------------------------------- */
 
-static void models(size_t n)
+static size_t class_of(int64_t d)
+{
+    for (size_t k = 0; k < NC; k++)
+        if (d >= classes[k].lo && d < classes[k].hi)
+            return k;
+    return NC - 1;
+}
+
+/* dat, if not NULL: the +-15 % models learned from data.duration go into the frontier file too. */
+static void models(size_t n, FILE *dat)
 {
     static const int64_t med[] = {3000, 8000, 30000, 60000, 120000, 300000, 600000};
     static const int pct[] = {15, 30};
@@ -236,6 +246,9 @@ static void models(size_t n)
                        "cli_req=%.3f goal=%d\n",
                        (double)med[i] / 1000.0, pct[p], report ? "duration" : "polls", learned, req, delay, limit,
                        req_cli, goal);
+                if (dat && p == 0 && report)
+                    fprintf(dat, "%d %zu %.4f %.4f \"learned, one model +-15%%\" \"%s\"\n", NS, class_of(med[i]),
+                            delay, req, classes[class_of(med[i])].name);
                 modellix_client_free(c);
             }
 }
@@ -323,21 +336,23 @@ int main(int argc, char **argv)
             printf("%-14s %-8s %9.2f %9.2f %9.2f\n", classes[k].name, sname[s], st[k][s].req, st[k][s].delay,
                    st[k][s].max_delay);
             if (dat)
-                fprintf(dat, "\"%s\" \"%s\" %.4f %.4f\n", sname[s], classes[k].name, st[k][s].delay, st[k][s].req);
+                fprintf(dat, "%d %zu %.4f %.4f \"%s\" \"%s\"\n", s, k, st[k][s].delay, st[k][s].req, sname[s],
+                        classes[k].name);
         }
         printf("\n");
     }
+    buckets();
+    models(n / 4 > 100 ? n / 4 : 100, dat);
+    if (dat)
+        fclose(dat);
+
+    printf("\n");
     for (size_t k = 0; k < NC; k++)
         for (int s = 0; s < NS; s++)
             printf("CLASS class=%s schedule=%s tasks=%zu req=%.3f mean_delay_s=%.3f max_delay_s=%.3f "
                    "fewer_req_than_cli=%d mean_delay_le_cli=%d\n",
                    classes[k].name, sname[s], n, st[k][s].req, st[k][s].delay, st[k][s].max_delay,
                    st[k][s].req < st[k][S_CLI].req, st[k][s].delay <= st[k][S_CLI].delay);
-    if (dat)
-        fclose(dat);
-
-    buckets();
-    models(n / 4 > 100 ? n / 4 : 100);
 
     printf("\nJitter: 1000 tasks submitted at the same instant with the same duration; the largest number\n"
            "of polls in any 100 ms window\n\n%-10s %-8s %10s %12s\n",
