@@ -27,6 +27,7 @@ static void usage(FILE *to)
             "  --tls-cert FILE     serve HTTPS with this PEM certificate (needs --tls-key)\n"
             "  --tls-key FILE      the certificate's PEM private key\n"
             "  --help              this text\n"
+            "  --version           print the version (the libmodellix version it ships with) and exit\n"
             "The first line printed on stdout is the base URL, e.g. http://127.0.0.1:40123.\n"
             "Control interface: /_mock/faults, /_mock/counters, /_mock/reset, /_mock/config, /_mock/tasks.\n");
 }
@@ -44,14 +45,16 @@ static int parse_int(const char *s, long long lo, long long hi, long long *out)
 
 int main(int argc, char **argv)
 {
-    enum { O_PORT = 1, O_BIND, O_KEY, O_DURATION, O_MAXRUN, O_RATE, O_TTL, O_THREADS, O_CERT, O_CERTKEY, O_HELP };
+    enum { O_PORT = 1, O_BIND, O_KEY, O_DURATION, O_MAXRUN, O_RATE, O_TTL, O_THREADS, O_CERT, O_CERTKEY, O_HELP,
+           O_VERSION };
     static const struct option opts[] = {
         {"port", required_argument, NULL, O_PORT},         {"bind", required_argument, NULL, O_BIND},
         {"api-key", required_argument, NULL, O_KEY},       {"duration-ms", required_argument, NULL, O_DURATION},
         {"max-running", required_argument, NULL, O_MAXRUN}, {"rate-limit", required_argument, NULL, O_RATE},
         {"result-ttl-ms", required_argument, NULL, O_TTL}, {"threads", required_argument, NULL, O_THREADS},
         {"tls-cert", required_argument, NULL, O_CERT},     {"tls-key", required_argument, NULL, O_CERTKEY},
-        {"help", no_argument, NULL, O_HELP},               {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, O_HELP},               {"version", no_argument, NULL, O_VERSION},
+        {NULL, 0, NULL, 0}};
     mock_config cfg;
     mock_config_init(&cfg);
     const char **keys = calloc((size_t)argc + 1, sizeof *keys);
@@ -101,6 +104,10 @@ int main(int argc, char **argv)
             break;
         case O_HELP:
             usage(stdout);
+            free(keys);
+            return 0;
+        case O_VERSION:
+            printf("modellix-mock %s\n", MODELLIX_MOCK_VERSION);
             free(keys);
             return 0;
         default:

@@ -16,7 +16,8 @@
  *   auth.c        which profile and which key (flag, environment, saved profile); hidden prompts
  *   cmd_auth.c    auth login/status/whoami/logout, init
  *   cmd_config.c  config path/show/clear, quickstart
- *   history.c     the task journal's location; task history */
+ *   history.c     the task journal's location; task history
+ *   wait.c        waiting for tasks from the tool's own loop, with the progress line */
 #ifndef MODELLIX_CLI_H
 #define MODELLIX_CLI_H
 
@@ -255,6 +256,13 @@ char *auth_prompt_secret(const char *prompt);
 int auth_confirm(const char *question);
 /* Read a key from standard input (not a terminal): the first line, trimmed; NULL if empty. */
 char *auth_read_stdin_key(void);
+
+/* ---- wait.c ---- */
+/* Wait until every task is done (terminal, or ended with an error), the timeout passes, or a signal
+ * came, driving the client from the tool's loop with the progress line on a terminal. Returns
+ * MODELLIX_OK, MODELLIX_ETIMEOUT, MODELLIX_ECANCELED (a signal), or the error of the first task in
+ * array order that ended with one (as modellix_client_wait_all()). NULL entries are skipped. */
+int cli_wait(cli *c, modellix_client *cl, modellix_task *const *tasks, size_t n, int64_t timeout_ms);
 
 /* ---- history.c ---- */
 /* The task journal: $XDG_STATE_HOME/modellix/tasks.journal (absolute), else ~/.local/state/modellix/... */

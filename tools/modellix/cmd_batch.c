@@ -126,10 +126,13 @@ static int parse_batch(cli *c, const char *text, long long max_tasks, size_t max
     return 0;
 }
 
-/* Replace every occurrence of needle in msg by "[redacted]" (as the CLI does with the key and body). */
+/* Replace every occurrence of needle in msg by "[redacted]" (as the CLI does with the key and body).
+ * A needle shorter than 6 bytes is not searched: it would cut ordinary words ("un[redacted]nown"). */
 static char *redact(const char *msg, const char *needle)
 {
     size_t nl = needle ? strlen(needle) : 0;
+    if (nl < 6)
+        nl = 0;
     size_t cap = strlen(msg) * 2 + 64;
     char *out = malloc(cap), *o = out;
     if (!out)
@@ -310,6 +313,19 @@ int cmd_model_batch(cli *c, int argc, char **argv)
         rc = cli_fail(c, EXIT_USAGE, "Expected --output=%.64s to be one of: human, json, quiet", output);
     if (rc)
         goto out;
+    int wait = r.value[O_WAIT] != NULL;
+    int64_t timeout_ms = 300000, interval_ms = 0;
+    if ((r.value[O_TIMEOUT] || wait) &&
+        parse_duration_ms(r.value[O_TIMEOUT] ? r.value[O_TIMEOUT] : "5m", "timeout", 604800000, &timeout_ms, err,
+                          sizeof err) != 0) {
+        rc = cli_fail(c, EXIT_USAGE, "%s", err);
+        goto out;
+    }
+    if (wait && r.value[O_INTERVAL] &&
+        parse_duration_ms(r.value[O_INTERVAL], "interval", 3600000, &interval_ms, err, sizeof err) != 0) {
+        rc = cli_fail(c, EXIT_USAGE, "%s", err);
+        goto out;
+    }
 
     /* 1. read and validate the whole input before anything is sent */
     char *text = read_input(c, r.pos[0], "batch input", (size_t)max_input, &rc);
@@ -324,19 +340,6 @@ int cmd_model_batch(cli *c, int argc, char **argv)
     if (max_tasks < 0 && !r.value[O_YES]) {
         rc = cli_fail(c, EXIT_USAGE, "Refusing to submit %zu potentially paid tasks without --max-tasks or explicit --yes.",
                       n);
-        goto out;
-    }
-    int wait = r.value[O_WAIT] != NULL;
-    int64_t timeout_ms = 300000, interval_ms = 0;
-    if ((r.value[O_TIMEOUT] || wait) &&
-        parse_duration_ms(r.value[O_TIMEOUT] ? r.value[O_TIMEOUT] : "5m", "timeout", 604800000, &timeout_ms, err,
-                          sizeof err) != 0) {
-        rc = cli_fail(c, EXIT_FAIL, "%s", err);
-        goto out;
-    }
-    if (wait && r.value[O_INTERVAL] &&
-        parse_duration_ms(r.value[O_INTERVAL], "interval", 3600000, &interval_ms, err, sizeof err) != 0) {
-        rc = cli_fail(c, EXIT_FAIL, "%s", err);
         goto out;
     }
 
@@ -375,8 +378,7 @@ int cmd_model_batch(cli *c, int argc, char **argv)
         budget = 7LL * 24 * 3600 * 1000;
     int timed_out = 0;
     if (wait) {
-        cli_progress(c, "Waiting for tasks: 0 of %zu finished", n);
-        int wrc = modellix_client_wait_all(s.client, tasks, n, budget);
+        int wrc = cli_wait(c, s.client, tasks, n, budget);
         timed_out = wrc == MODELLIX_ETIMEOUT;
     } else {
         drive_submissions(c, s.client, tasks, n, now_ms() + budget);

@@ -87,7 +87,7 @@ char *read_input(cli *c, const char *path, const char *what, size_t max, int *rc
     int too_big = 0;
     if (strcmp(path, "-") == 0) {
         if (isatty(STDIN_FILENO)) {
-            *rc = cli_fail(c, EXIT_FAIL, "Cannot read the %s from an interactive terminal. Pipe it to stdin.", what);
+            *rc = cli_fail(c, EXIT_USAGE, "Cannot read the %s from an interactive terminal. Pipe it to stdin.", what);
             return NULL;
         }
     } else if (!(f = fopen(path, "rb"))) {
@@ -178,7 +178,7 @@ int cmd_model_run(cli *c, int argc, char **argv)
         goto out;
     }
     if (!r.value[O_BODY] && !r.value[O_BODY_FILE]) {
-        rc = cli_fail(c, EXIT_FAIL, "Provide the request body with --body or --body-file.");
+        rc = cli_fail(c, EXIT_USAGE, "Provide the request body with --body or --body-file.");
         goto out;
     }
     int wait = r.value[O_WAIT] != NULL;
@@ -188,7 +188,7 @@ int cmd_model_run(cli *c, int argc, char **argv)
                               sizeof err) != 0 ||
             (r.value[O_INTERVAL] &&
              parse_duration_ms(r.value[O_INTERVAL], "interval", 3600000, &interval_ms, err, sizeof err) != 0)) {
-            rc = cli_fail(c, EXIT_FAIL, "%s", err);
+            rc = cli_fail(c, EXIT_USAGE, "%s", err);
             goto out;
         }
     }
@@ -248,14 +248,10 @@ int cmd_model_run(cli *c, int argc, char **argv)
         rc = interrupt_signal() ? interrupt_exit_code() : EXIT_OK; /* the id is printed */
         goto close;
     }
-    char tbuf[32];
-    format_duration(timeout_ms, tbuf, sizeof tbuf);
-    cli_progress(c, "Task %s submitted; waiting for it (timeout %s)...", modellix_task_id(t), tbuf);
-    int wrc = modellix_task_wait(t, timeout_ms);
-    cli_progress_clear(c);
-    if (wrc == MODELLIX_OK || wrc == MODELLIX_ETASK_FAILED) {
+    int wrc = cli_wait(c, s.client, &t, 1, timeout_ms);
+    if (wrc == MODELLIX_OK) {
         print_run_result(c, t, output);
-        rc = wrc == MODELLIX_OK ? EXIT_OK : EXIT_FAIL;
+        rc = modellix_task_status(t) == MODELLIX_TASK_SUCCESS ? EXIT_OK : EXIT_FAIL;
     } else if (wrc == MODELLIX_ECANCELED && interrupt_signal()) {
         const char *id = modellix_task_id(t);
         interrupt_info ii = {0};

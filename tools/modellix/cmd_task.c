@@ -222,7 +222,7 @@ int cmd_task_wait(cli *c, int argc, char **argv)
               parse_duration_ms(r.value[O_INTERVAL], "polling interval", 3600000, &interval_ms, err, sizeof err) != 0) ||
              (r.value[O_TIMEOUT] &&
               parse_duration_ms(r.value[O_TIMEOUT], "timeout", 604800000, &timeout_ms, err, sizeof err) != 0))
-        rc = cli_fail(c, EXIT_FAIL, "%s", err);
+        rc = cli_fail(c, EXIT_USAGE, "%s", err);
     if (rc)
         goto out;
 
@@ -279,12 +279,7 @@ int cmd_task_wait(cli *c, int argc, char **argv)
 
     char tbuf[32];
     format_duration(timeout_ms, tbuf, sizeof tbuf);
-    if (n == 1)
-        cli_progress(c, "Waiting for task %s (timeout %s)...", modellix_task_id(tasks[0]), tbuf);
-    else
-        cli_progress(c, "Waiting for tasks: 0 of %zu finished", n);
-    int wrc = modellix_client_wait_all(s.client, tasks, n, timeout_ms);
-    cli_progress_clear(c);
+    int wrc = cli_wait(c, s.client, tasks, n, timeout_ms);
     enum out_mode mode = cli_output_mode(c, "json");
     if (wrc == MODELLIX_ECANCELED && interrupt_signal()) {
         rc = report_wait_interrupt(c, tasks, n);
@@ -476,7 +471,7 @@ int cmd_task_download(cli *c, int argc, char **argv)
     }
     if (r.value[O_TIMEOUT] &&
         parse_duration_ms(r.value[O_TIMEOUT], "download timeout", 86400000, &timeout_ms, err, sizeof err) != 0) {
-        rc = cli_fail(c, EXIT_FAIL, "%s", err);
+        rc = cli_fail(c, EXIT_USAGE, "%s", err);
         goto out;
     }
     session_opts so = {0};

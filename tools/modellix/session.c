@@ -21,8 +21,6 @@ static void on_task_done(modellix_task *t, void *user_data)
     session *s = user_data;
     (void)t;
     s->done++;
-    if (s->total > 1)
-        cli_progress(s->cli, "Waiting for tasks: %zu of %zu finished", s->done, s->total);
 }
 
 static void log_line(int32_t level, const char *message, void *user_data)

@@ -82,7 +82,7 @@ try:
     rc, out, err = run(["model", "run", SLUG, "--body", "[1]"])
     check(rc == 1 and "JSON object" in err, "model run: body not an object, exit 1")
     rc, out, err = run(["model", "run", SLUG, "--body", BODY, "--wait", "--timeout", "1.5m"])
-    check(rc == 1 and "Invalid timeout" in err, "model run: bad duration, exit 1")
+    check(rc == 2 and "Invalid timeout" in err, "model run: bad duration, exit 2 (a usage error)")
 
     # ---- model batch ----
     lines = "\n".join(json.dumps({"modelSlug": s, "body": {"prompt": p}}) for s, p in
