@@ -4,9 +4,10 @@
 #   scripts/bootstrap.sh --ci     also the CI tools (clang, valgrind, abigail-tools, gcovr)
 set -eu
 PKGS="meson ninja-build pkg-config gcc libc6-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev
-libmicrohttpd-dev python3 ca-certificates openssl cmake tinyproxy"
+libmicrohttpd-dev python3 ca-certificates openssl cmake tinyproxy
+python3-venv python3-pip python3-setuptools python3-wheel"
 if [ "${1:-}" = "--ci" ]; then
-    PKGS="$PKGS clang g++ valgrind abigail-tools gcovr binutils"
+    PKGS="$PKGS clang g++ valgrind abigail-tools gcovr binutils python3-mypy"
 fi
 missing=""
 for p in $PKGS; do

@@ -1,59 +1,15 @@
-"""Tests of the ctypes binding against the standalone mock server.
-
-Environment: MODELLIX_LIBRARY = path of libmodellix.so.1 (read by modellix.py), MODELLIX_MOCK = path of
-the modellix-mock program. meson sets both (suite 'python'); by hand:
-
-    MODELLIX_LIBRARY=build/lib/libmodellix.so.1 MODELLIX_MOCK=build/tests/mock/modellix-mock \\
-        python3 bindings/python/test_modellix.py -v
-"""
+"""The core of the binding against the standalone mock: submit, wait, results, downloads, batches, errors,
+the log callback, cancellation, an event-loop drive, TLS."""
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import unittest
-import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import modellix  # noqa: E402
-
-SLUG = "bytedance/seedream-4.5-t2i"
-PNG = b"\x89PNG\r\n\x1a\n"
-KEY = "py-test-key-0123456789"
-
-
-class Mock:
-    """A modellix-mock process; its base URL is the first line it prints."""
-
-    def __init__(self, *args):
-        exe = os.environ.get("MODELLIX_MOCK")
-        if not exe:
-            raise RuntimeError("set MODELLIX_MOCK to the modellix-mock program")
-        self.proc = subprocess.Popen([exe, "--port", "0"] + list(args), stdout=subprocess.PIPE,
-                                     stdin=subprocess.DEVNULL)
-        self.url = self.proc.stdout.readline().decode().strip()
-        if not self.url.startswith(("http://", "https://")):
-            self.stop()
-            raise RuntimeError("modellix-mock did not print its URL (got %r)" % self.url)
-
-    def control(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method)
-        with urllib.request.urlopen(req, timeout=5) as r:
-            return json.loads(r.read())
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)   # by PID
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.proc.stdout.close()
+from mockserver import KEY, PNG, SLUG, Mock
+import modellix
+from modellix import Result
 
 
 class BindingTest(unittest.TestCase):
@@ -79,7 +35,9 @@ class BindingTest(unittest.TestCase):
 
     def test_version(self):
         self.assertRegex(modellix.version(), r"^\d+\.\d+\.\d+")
-        self.assertEqual(modellix.strerror(modellix.EOUTCOME_UNKNOWN).split()[0].lower(), "the")
+        self.assertEqual(modellix.strerror(Result.EOUTCOME_UNKNOWN).split()[0].lower(), "the")
+        major, minor, patch = modellix.version_info()
+        self.assertEqual(modellix.version(), "%d.%d.%d" % (major, minor, patch))
 
     def test_submit_wait_resources_download(self):
         t = self.client.submit(SLUG, {"prompt": "a red fox in the snow"})
@@ -104,7 +62,7 @@ class BindingTest(unittest.TestCase):
             self.assertEqual(on_disk[:8], PNG)
             with self.assertRaises(modellix.ExistsError) as cm:   # never replaced unless asked
                 t.download(0, d)
-            self.assertEqual(cm.exception.code, modellix.EEXIST)
+            self.assertEqual(cm.exception.code, Result.EEXIST)
             self.assertEqual(t.download(0, d, overwrite=True), path)
         data = t.download_bytes(0)
         self.assertEqual(data[:8], PNG)
@@ -136,7 +94,7 @@ class BindingTest(unittest.TestCase):
         self.assertNotEqual(slow.status, modellix.TaskState.SUCCESS)
         with self.assertRaises(modellix.DeadlineError) as cm:
             modellix.wait_all([slow], 100)
-        self.assertEqual(cm.exception.code, modellix.ETIMEOUT)
+        self.assertEqual(cm.exception.code, Result.ETIMEOUT)
         self.assertIsInstance(cm.exception, TimeoutError)
 
     def test_attach_by_id(self):
@@ -148,7 +106,7 @@ class BindingTest(unittest.TestCase):
         self.assertEqual(again.resources, first.resources)
         with self.assertRaises(modellix.NotFoundError) as cm:
             self.client.attach("task-does-not-exist").wait(5000)
-        self.assertEqual(cm.exception.code, modellix.ENOTFOUND)
+        self.assertEqual(cm.exception.code, Result.ENOTFOUND)
         self.assertEqual(cm.exception.http_status, 404)
 
     def test_bad_slug_is_einval(self):
@@ -156,7 +114,7 @@ class BindingTest(unittest.TestCase):
             self.client.submit("no slug here", {"prompt": "x"})
         e = cm.exception
         self.assertIsInstance(e, modellix.ModellixError)
-        self.assertEqual(e.code, modellix.EINVAL)
+        self.assertEqual(e.code, Result.EINVAL)
         self.assertTrue(e.message)
         with self.assertRaises(modellix.InvalidArgumentError):
             self.client.submit(SLUG, "[not an object]")
@@ -169,7 +127,7 @@ class BindingTest(unittest.TestCase):
         with modellix.Client(api_key="bad", base_url=strict.url) as c:
             with self.assertRaises(modellix.AuthError) as cm:
                 c.submit(SLUG, {"prompt": "x"})
-            self.assertEqual(cm.exception.code, modellix.EAUTH)
+            self.assertEqual(cm.exception.code, Result.EAUTH)
             self.assertEqual(cm.exception.http_status, 401)
             self.assertIn("Authentication failed", cm.exception.message)
         with modellix.Client(api_key="good", base_url=strict.url) as c:
@@ -180,16 +138,16 @@ class BindingTest(unittest.TestCase):
                           {"route": "submit", "kind": "status", "status": 503, "count": 1, "after_create": True})
         with self.assertRaises(modellix.OutcomeUnknownError) as cm:
             self.client.submit(SLUG, {"prompt": "lost answer"})
-        self.assertEqual(cm.exception.code, modellix.EOUTCOME_UNKNOWN)
+        self.assertEqual(cm.exception.code, Result.EOUTCOME_UNKNOWN)
         self.assertEqual(cm.exception.http_status, 503)
 
     def test_task_failed(self):
         t = self.client.submit(SLUG, {"prompt": "x", "mock_outcome": "failed"})
         with self.assertRaises(modellix.TaskFailedError) as cm:
             t.wait(20000)
-        self.assertEqual(cm.exception.code, modellix.ETASK_FAILED)
+        self.assertEqual(cm.exception.code, Result.ETASK_FAILED)
         self.assertEqual(t.status, modellix.TaskState.FAILED)
-        self.assertEqual(t.error.code, modellix.ETASK_FAILED)
+        self.assertEqual(t.error.code, Result.ETASK_FAILED)
         with self.assertRaises(modellix.StateError):
             t.download_bytes(0)
 
@@ -202,11 +160,14 @@ class BindingTest(unittest.TestCase):
             self.assertNotIn(KEY, message)
 
     def test_callbacks_released_by_the_library(self):
-        before = len(modellix._registry)
-        c = modellix.Client(api_key=KEY, base_url=self.mock.url, log=lambda lvl, msg: None, on_done=print)
-        self.assertEqual(len(modellix._registry), before + 2)
+        from modellix import _callbacks
+        before = _callbacks.registered()
+        c = modellix.Client(api_key=KEY, base_url=self.mock.url, log=lambda lvl, msg: None, on_done=print,
+                            on_progress=lambda *a: None, poll_schedule=lambda age, polls: 100,
+                            on_attempt=lambda a, d: None)
+        self.assertEqual(_callbacks.registered(), before + 5)   # the log sink, on_done and three more
         c.close()   # the library calls the destroy function: the callables are dropped
-        self.assertEqual(len(modellix._registry), before)
+        self.assertEqual(_callbacks.registered(), before)
 
     def test_cancel_from_another_thread(self):
         t = self.client.submit_async(SLUG, {"prompt": "slow", "mock_duration_ms": 10000})
@@ -256,7 +217,7 @@ class TLSTest(unittest.TestCase):
         with modellix.Client(api_key=KEY, base_url=self.mock.url) as c:
             with self.assertRaises(modellix.TLSError) as cm:
                 c.submit(SLUG, {"prompt": "refused"})
-            self.assertEqual(cm.exception.code, modellix.ETLS)
+            self.assertEqual(cm.exception.code, Result.ETLS)
             self.assertIn("certificate", cm.exception.message)
 
 
