@@ -23,7 +23,8 @@ from typing import Tuple
 
 from . import aio, media
 from ._lib import C as _C, ENV as LIBRARY_ENV, LibraryNotFoundError, library_path
-from ._types import DATA_URI_MAX_INPUT, DownloadFlag, Fault, LogLevel, Operation, Result, SubmitPath, SubmitState, TaskState
+from ._types import (DATA_URI_MAX_INPUT, DownloadFlag, Fault, JournalState, JournalSync, LogLevel, Operation, Result,
+                     SubmitPath, SubmitState, TaskState)
 from .client import SLICE_MS, Client
 from .errors import (AuthError, CanceledError, DeadlineError, ExistsError, HTTPError, InitError, InvalidArgumentError,
                      LocalIOError, ModellixError, NetworkError, NoKeyError, NotFoundError, OutcomeUnknownError,
@@ -39,6 +40,7 @@ __version__ = "1.1.0"
 __all__ = [
     "Client", "Task", "Resource", "Download", "Models", "Model", "RetryPolicy", "Attempt", "aio", "media",
     "Result", "TaskState", "SubmitState", "LogLevel", "DownloadFlag", "Operation", "Fault", "SubmitPath",
+    "JournalSync", "JournalState",
     "DATA_URI_MAX_INPUT", "SLICE_MS", "LIBRARY_ENV", "library_path", "version", "version_info", "strerror",
     "error_for", "wait_all", "wait_any", "SubmitInterrupted", "LibraryNotFoundError",
     "ModellixError", "InvalidArgumentError", "OutOfMemoryError", "NoKeyError", "NetworkError", "DeadlineError",

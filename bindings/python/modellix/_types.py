@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 
 __all__ = ["Result", "TaskState", "SubmitState", "LogLevel", "DownloadFlag", "Operation", "Fault", "SubmitPath",
+           "JournalSync", "JournalState",
            "DATA_URI_MAX_INPUT"]
 
 
@@ -109,3 +110,22 @@ class Fault(enum.IntEnum):
 
 #: MODELLIX_DATA_URI_MAX_INPUT (media.h): the largest input of the data: URI helpers, in bytes.
 DATA_URI_MAX_INPUT = 50330624
+
+
+class JournalSync(enum.IntEnum):
+    """enum modellix_journal_sync (journal.h, 1.1): MODELLIX_JOURNAL_SYNC_*."""
+
+    NONE = 0
+    MONEY = 1
+    ALL = 2
+
+
+class JournalState(enum.IntEnum):
+    """enum modellix_journal_state (journal.h, 1.1): MODELLIX_JOURNAL_*."""
+
+    INTENT = 1
+    ACCEPTED = 2
+    SUCCESS = 3
+    FAILED = 4
+    REJECTED = 5
+    UNKNOWN = 6

@@ -13,6 +13,8 @@ from modellix import _types
 
 # prefix of the C enumerator -> the Python enum (longest prefixes first)
 PREFIXES = [
+    ("MODELLIX_JOURNAL_SYNC_", _types.JournalSync),
+    ("MODELLIX_JOURNAL_", _types.JournalState),
     ("MODELLIX_SUBMIT_PATH_", _types.SubmitPath),
     ("MODELLIX_SUBMIT_", _types.SubmitState),
     ("MODELLIX_TASK_", _types.TaskState),
