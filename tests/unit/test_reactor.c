@@ -14,6 +14,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -329,6 +331,72 @@ static void test_refused_socket_fails_fast(void **state)
     close(ls);
 }
 
+/* ---------------------------------------------------------------------------------------------- */
+/* The backend's descriptor (modellix_client_backend_fd): readable exactly while the reactor has     */
+/* something to do, with either backend.                                                            */
+
+static int readable(int fd, int ms)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+static void test_backend_fd_contract(void **state)
+{
+    (void)state;
+    mx_backend *b = mx_backend_new();
+    assert_non_null(b);
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    assert_int_equal(mx_backend_watch(b, sv[0], MX_EV_IN), 0);
+    int fd = mx_backend_fd(b);
+    assert_true(fd >= 0);
+    assert_int_equal(mx_backend_fd(b), fd); /* one descriptor for the backend's life */
+    mx_event ev[4];
+    assert_int_equal(mx_backend_wait(b, ev, 4, 0), 0);
+    assert_false(readable(fd, 50));
+
+    /* a watched socket turns ready: the descriptor turns readable, and the wait reports it */
+    int64_t t0 = mx_now_ms();
+    assert_int_equal(write(sv[1], "a", 1), 1);
+    assert_true(readable(fd, 1000));
+    assert_true(mx_now_ms() - t0 < 500);
+    int n = mx_backend_wait(b, ev, 4, 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ev[0].fd, sv[0]);
+    assert_true(ev[0].what & MX_EV_IN);
+    char c;
+    assert_int_equal(read(sv[0], &c, 1), 1);
+    assert_int_equal(mx_backend_wait(b, ev, 4, 0), 0);
+    assert_false(readable(fd, 50)); /* handled: quiet again */
+
+    /* a wake-up from another thread: readable, the wait returns at once with no event, then quiet */
+    mx_backend_wake(b);
+    assert_true(readable(fd, 1000));
+    t0 = mx_now_ms();
+    assert_int_equal(mx_backend_wait(b, ev, 4, 5000), 0);
+    assert_true(mx_now_ms() - t0 < 100);
+    assert_false(readable(fd, 50));
+
+    /* unwatched, the socket's readiness is nobody's business */
+    assert_int_equal(mx_backend_unwatch(b, sv[0]), 0);
+    assert_int_equal(write(sv[1], "b", 1), 1);
+    assert_false(readable(fd, 100));
+    assert_int_equal(mx_backend_wait(b, ev, 4, 0), 0);
+    /* watching for output: a socket with room is ready at once */
+    assert_int_equal(mx_backend_watch(b, sv[1], MX_EV_OUT), 0);
+    assert_true(readable(fd, 1000));
+    n = mx_backend_wait(b, ev, 4, 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ev[0].fd, sv[1]);
+    assert_true(ev[0].what & MX_EV_OUT);
+    assert_false(ev[0].what & MX_EV_IN);
+    printf("# backend: %s\n", mx_backend_name());
+    mx_backend_free(b);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -338,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_gate_fifo_and_limit),
         cmocka_unit_test(test_gate_deadline_while_waiting),
         cmocka_unit_test(test_refused_socket_fails_fast),
+        cmocka_unit_test(test_backend_fd_contract),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
