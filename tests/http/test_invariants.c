@@ -21,7 +21,8 @@
  *   deadline  every blocking call returns within its deadline + 50 ms (the timeout argument for waits,
  *             the client's call timeout for submit and poll, the download limit plus one refresh poll
  *             for downloads), measured on CLOCK_MONOTONIC; a stall of the whole process seen by a
- *             monitor thread meanwhile (a loaded machine) is added to the 50 ms.
+ *             monitor thread meanwhile (a loaded machine) is added to the 50 ms; under valgrind
+ *             deadlines are reported, not enforced.
  *   slot      after a call that returned OK, modellix_client_errcode() is MODELLIX_OK; after one that
  *             returned E, it is E with a non-empty message; nothing changes it between calls.
  *   cancel    a cancel that arrived after the call it was aimed at returned is consumed by the next
@@ -77,7 +78,7 @@ static const char *const op_name[OP_COUNT_] = {"submit", "submit_async", "poll",
 
 static struct {
     int64_t seeds, sequences, steps, faults, cancels, ops[OP_COUNT_];
-    int64_t created, accepted, unknown, max_over_ms, max_lag_ms, excused;
+    int64_t created, accepted, unknown, max_over_ms, max_lag_ms, excused, max_step_ms;
 } fig;
 
 /* ---- random ----------------------------------------------------------------------------------------- */
@@ -434,12 +435,25 @@ static void *lag_monitor(void *arg)
     return NULL;
 }
 
+/* Under valgrind every instruction costs 20-50 times more, so the time a call spends computing (parsing a
+ * large answer, for example) says nothing about the library: deadlines are then measured and reported,
+ * and not enforced. Memcheck is what that run is for. */
+static int under_valgrind(void)
+{
+    const char *p = getenv("LD_PRELOAD");
+    return p && strstr(p, "vgpreload") != NULL;
+}
+
 static void check_deadline(const char *call, int64_t took, int64_t deadline, int64_t lag)
 {
     if (took - deadline > fig.max_over_ms)
         fig.max_over_ms = took - deadline;
     if (lag > fig.max_lag_ms)
         fig.max_lag_ms = lag;
+    if (took > deadline + 50 + lag && under_valgrind()) {
+        fig.excused++;
+        return;
+    }
     if (took > deadline + 50 + lag)
         violation(CK_DEADLINE, "%s took %lld ms, deadline %lld ms (the process stalled at most %lld ms meanwhile)",
                   call, (long long)took, (long long)deadline, (long long)lag);
@@ -783,6 +797,8 @@ static void one_step(void)
 
     if (deadline >= 0)
         check_deadline(op_name[op], took, deadline, lag);
+    if (op == OP_STEP && took > fig.max_step_ms)
+        fig.max_step_ms = took;
     if (slot) {
         check_slot(op_name[op], rc);
     } else { /* task_free returns nothing: the slot after it is not specified, only kept from then on */
@@ -943,6 +959,8 @@ int main(void)
     pthread_t lag_th;
     if (pthread_create(&lag_th, NULL, lag_monitor, NULL) != 0)
         abort();
+    if (under_valgrind())
+        printf("# under valgrind: deadline overruns are counted as excused, not enforced\n");
     M.fd_base = count_fds();
     int64_t start = fx_ms();
     for (size_t s = 0; s < n_seeds; s++) {
@@ -964,8 +982,8 @@ int main(void)
     for (int i = 0; i < OP_COUNT_; i++)
         printf(" %s %lld", op_name[i], (long long)fig.ops[i]);
     printf("\n# largest overrun of a deadline: %lld ms; longest stall of the process during a call: %lld ms; "
-           "overruns beyond 50 ms excused by a stall: %lld\n",
-           (long long)fig.max_over_ms, (long long)fig.max_lag_ms, (long long)fig.excused);
+           "overruns beyond 50 ms excused (a stall, or valgrind): %lld; longest modellix_client_step: %lld ms\n",
+           (long long)fig.max_over_ms, (long long)fig.max_lag_ms, (long long)fig.excused, (long long)fig.max_step_ms);
     for (int i = 0; i < CK_COUNT_; i++)
         if (gate[i])
             printf("# gated check '%s' (KNOWN_BUG_ITEM_%d): %lld violations%s\n", check_name[i], gate[i],
