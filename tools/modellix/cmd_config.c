@@ -5,7 +5,6 @@
 #include <string.h>
 
 #define DOCS_URL "https://docs.modellix.ai/ways-to-use/cli"
-#define API_KEY_URL "https://www.modellix.ai/console/api-key"
 
 static int no_args(cli *c, int argc, char **argv)
 {
@@ -123,7 +122,8 @@ int cmd_quickstart(cli *c, int argc, char **argv)
     static const char *const ready[] = {"modellix doctor", "modellix model list",
                                         "modellix model run <provider/model> --body '{\"prompt\":\"Hello\"}'",
                                         "modellix task get <task_id>"};
-    static const char *const missing[] = {"Get an API key at " API_KEY_URL, "modellix init", "modellix doctor"};
+    static const char *const missing[] = {"Get an API key at https://www.modellix.ai/console/api-key", "modellix init",
+                                          "modellix doctor"};
     auth_sel a;
     char err[1024] = "";
     int arc = auth_resolve(c, &a, err, sizeof err);
