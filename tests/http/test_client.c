@@ -9,11 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Known bug gate (issue 12 item 1: a failed modellix_client_new closes the caller's fd 0, because the
- * engine's descriptor fields start at 0). While 1, test_missing_key reports the descriptor checks
- * instead of asserting them. Set to 0 once the fix is on main. */
-#define KNOWN_BUG_ITEM_1 1
-
 /* Entries of /proc/self/fd (the directory's own descriptor counts the same each time). */
 static int count_fds(void)
 {
@@ -29,24 +24,12 @@ static int count_fds(void)
 }
 
 /* fd 0 is still open and still the same file, and no descriptor was opened or closed. */
-static int pipe_rd = -1; /* the pipe's read end, also kept open under its own number */
-
 static void assert_fds_intact(ino_t ino0, int n_fds)
 {
     struct stat st;
-    int open0 = fstat(0, &st) == 0;
-    int same0 = open0 && st.st_ino == ino0;
-    int n = count_fds();
-    if (KNOWN_BUG_ITEM_1 && !(same0 && n == n_fds)) {
-        printf("# KNOWN_BUG_ITEM_1 (gated): fd 0 %s, %d descriptors instead of %d\n",
-               !open0 ? "closed" : same0 ? "intact" : "replaced", n, n_fds);
-        if (!same0) /* put the pipe's read end back on 0 for the next check */
-            dup2(pipe_rd, 0);
-        return;
-    }
-    assert_true(open0);
+    assert_int_equal(fstat(0, &st), 0);
     assert_true(st.st_ino == ino0);
-    assert_int_equal(n, n_fds);
+    assert_int_equal(count_fds(), n_fds);
 }
 
 static void test_missing_key(void **state)
@@ -58,7 +41,6 @@ static void test_missing_key(void **state)
     int p[2];
     assert_int_equal(pipe(p), 0);
     assert_int_equal(dup2(p[0], 0), 0);
-    pipe_rd = p[0];
     struct stat st;
     assert_int_equal(fstat(0, &st), 0);
     ino_t ino0 = st.st_ino;
