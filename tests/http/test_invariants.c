@@ -77,7 +77,7 @@ static const char *const op_name[OP_COUNT_] = {"submit", "submit_async", "poll",
 
 static struct {
     int64_t seeds, sequences, steps, faults, cancels, pending_checked, ops[OP_COUNT_];
-    int64_t created, accepted, unknown, max_over_ms, max_lag_ms, excused, max_step_ms;
+    int64_t created, accepted, unknown, max_over_ms, max_lag_ms, excused, max_step_ms, max_fd_above;
 } fig;
 
 /* ---- random ----------------------------------------------------------------------------------------- */
@@ -160,7 +160,7 @@ static void set_clear(strset *s)
 
 #define MAX_TASKS 48
 #define HIST 48
-#define FD_ALLOWANCE 48 /* the client's connections, and the mock's ends of them, while a client lives */
+#define FD_ALLOWANCE 32 /* the client's connections, and the mock's ends of them, while a client lives */
 
 typedef struct mtask {
     modellix_task *t;
@@ -379,6 +379,8 @@ static void check_after_step(void)
 {
     check_money(0);
     int fds = count_fds();
+    if (fds - M.fd_client > fig.max_fd_above)
+        fig.max_fd_above = fds - M.fd_client;
     if (fds > M.fd_client + FD_ALLOWANCE)
         violation(CK_FD, "%d descriptors open, %d right after the client was made", fds, M.fd_client);
     if (M.log_leak[0]) {
@@ -997,6 +999,8 @@ int main(void)
            (long long)fig.cancels, (long long)fig.pending_checked, (long long)(fx_ms() - start));
     printf("# tasks created by the mock %lld, ids handed out %lld, unknown outcomes %lld\n", (long long)fig.created,
            (long long)fig.accepted, (long long)fig.unknown);
+    printf("# most descriptors open above the client's own after a step: %lld (allowed %d: connections and the "
+           "mock's ends of them)\n", (long long)fig.max_fd_above, FD_ALLOWANCE);
     printf("# calls:");
     for (int i = 0; i < OP_COUNT_; i++)
         printf(" %s %lld", op_name[i], (long long)fig.ops[i]);
