@@ -7,11 +7,14 @@ while a key was being validated is not overwritten; concurrent writers lose noth
 profile selection uses (seen by the mock), and that no key is ever printed or left outside config.json."""
 import json
 import os
+import pty
+import select
 import stat
 import subprocess
 import tempfile
+import time
 
-from cli_harness import KEY, Mock, check, finish, report, run, run_json, start
+from cli_harness import KEY, TOOL, Mock, check, finish, no_key, report, run, run_json, start, tool_env
 
 KEY2 = KEY + "-two"
 KEY3 = KEY + "-three"
@@ -230,6 +233,36 @@ try:
     rc, doc, err = tool_json(["--json"])
     check(rc == 0 and doc and doc["configured"] is True and doc["apiKeySource"] == "config" and
           len(doc["nextSteps"]) == 4, "quickstart --json once configured")
+
+    # ---- the prompt on a terminal does not echo the key ----
+    pid, master = pty.fork()
+    if pid == 0:
+        env = tool_env(mock, dict(NOKEY), home)
+        env.pop("CI", None)
+        os.execve(TOOL, [TOOL, "auth", "login", "--profile", "typed"], env)
+    seen = b""
+    deadline = time.monotonic() + 20
+    sent = False
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([master], [], [], 0.2)
+        if r:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        if not sent and b"Enter the Modellix API key for profile typed: " in seen:
+            os.write(master, (KEY2 + "\n").encode())
+            sent = True
+    _, status = os.waitpid(pid, 0)
+    os.close(master)
+    no_key(seen.decode(errors="replace"), "auth login (terminal)")
+    check(sent and os.waitstatus_to_exitcode(status) == 0 and b"Authentication succeeded for profile typed." in seen
+          and KEY2.encode() not in seen and load(cfg)["profiles"]["typed"]["apiKey"] == KEY2,
+          "auth login on a terminal: hidden prompt, the typed key is not echoed, saved (%r)" %
+          seen.replace(KEY2.encode(), b"[KEY]")[-200:])
 
     # ---- no key anywhere but config.json; no leftovers ----
     leaks = key_leaks(home)
