@@ -187,7 +187,7 @@ void mx_req_init(mx_req *r, modellix_client *c, int32_t op, char *url, const cha
     r->op = op;
     r->url = url;
     r->log_path = log_path;
-    r->max_bytes = MX_RESPONSE_MAX;
+    r->max_bytes = mx_response_cap(op);
     r->rl_remaining = r->rl_limit = -1;
     mx_timer_init(&r->retry_timer, retry_fire);
 }
@@ -224,8 +224,22 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     size_t len = size * n;
     if (r->sink)
         return r->sink(p, len, r->ctx);
+    if (!r->resp.len)
+        mx_json_count_reset(&r->jcount);
+    long status = 0;
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (status < 200 || status >= 300) {
+        /* an error envelope: its head is kept for the message, the rest dropped (the status decides) */
+        size_t room = r->resp.len < MX_ERROR_RESPONSE_MAX ? MX_ERROR_RESPONSE_MAX - r->resp.len : 0;
+        return room && mx_buf_append(&r->resp, p, len < room ? len : room) ? 0 : len;
+    }
+    /* an answer: bounded in bytes and in JSON values while it is read, so no parse ever sees more */
     if (r->resp.len + len > r->max_bytes) {
         r->too_large = 1;
+        return 0;
+    }
+    if (!mx_json_count_feed(&r->jcount, p, len, MX_RESPONSE_VALUES(r->max_bytes))) {
+        r->too_large = 2;
         return 0;
     }
     return mx_buf_append(&r->resp, p, len) ? 0 : len;
@@ -585,8 +599,12 @@ static void req_complete(mx_req *r, CURLcode cres, const char *why)
         rc = is_submit ? MODELLIX_EOUTCOME_UNKNOWN : MODELLIX_ETOOLARGE;
         if (is_submit)
             r->unknown_seen = 1;
-        mx_fmt(r->msg, sizeof r->msg, "%s %s: the response is larger than %zu bytes", method_name(r), r->log_path,
-               r->max_bytes);
+        if (r->too_large == 2)
+            mx_fmt(r->msg, sizeof r->msg, "%s %s: the response holds more than %zu JSON values", method_name(r),
+                   r->log_path, MX_RESPONSE_VALUES(r->max_bytes));
+        else
+            mx_fmt(r->msg, sizeof r->msg, "%s %s: the response is larger than %zu bytes", method_name(r),
+                   r->log_path, r->max_bytes);
     } else if (r->sink_rc) {
         cls = MX_CLASS_REJECTED;
         rc = r->sink_rc;

@@ -11,6 +11,7 @@
 #define MODELLIX_EXCHANGE_H
 
 #include "gate.h"
+#include "json_limits.h"
 #include "list.h"
 #include "reactor.h"
 #include "util.h"
@@ -75,7 +76,7 @@ struct mx_req {
     const char *body; /* borrowed */
     size_t body_len;
     int send_auth;
-    size_t max_bytes; /* response cap */
+    size_t max_bytes; /* response cap (protocol.h: by kind of answer), with one JSON value per 16 bytes */
     int64_t start_ms, deadline_ms;
     int32_t attempt;
     int paced; /* the current attempt is waiting for the rate-limit window */
@@ -90,7 +91,8 @@ struct mx_req {
     CURL *easy;
     struct curl_slist *hdrs;
     mx_buf resp;
-    int too_large;
+    mx_json_count jcount; /* values in resp so far (a 2xx answer) */
+    int too_large;        /* 1: more bytes than max_bytes; 2: more JSON values than it allows */
     long status;
     char request_id[129];
     char retry_after[65];

@@ -1,4 +1,5 @@
-/* json_limits.c - iterative walk so that hostile nesting cannot exhaust the stack. */
+/* json_limits.c - limits on JSON: an iterative walk of a parsed document (hostile nesting cannot
+ * exhaust the stack) and a value count of a text while it is read (before any parse). */
 #include "json_limits.h"
 
 #include <stdlib.h>
@@ -54,4 +55,50 @@ int mx_json_within_limits(const json_t *root, size_t max_depth, size_t max_nodes
     if (st != local)
         free(st);
     return ok;
+}
+
+void mx_json_count_reset(mx_json_count *k)
+{
+    k->values = 0;
+    k->in_string = k->escape = k->in_bare = 0;
+}
+
+int mx_json_count_feed(mx_json_count *k, const char *p, size_t n, size_t max_values)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (k->in_string) {
+            if (k->escape)
+                k->escape = 0;
+            else if (ch == '\\')
+                k->escape = 1;
+            else if (ch == '"')
+                k->in_string = 0;
+            continue;
+        }
+        switch (ch) {
+        case '"':
+            k->in_string = 1;
+            k->in_bare = 0;
+            k->values++;
+            break;
+        case '{': case '[':
+            k->in_bare = 0;
+            k->values++;
+            break;
+        case ',': case ':': case ']': case '}': case ' ': case '\t': case '\r': case '\n':
+            k->in_bare = 0;
+            break;
+        default:
+            /* a number or a literal (true, false, null): one value however long */
+            if (!k->in_bare) {
+                k->in_bare = 1;
+                k->values++;
+            }
+            break;
+        }
+        if (k->values > max_values)
+            return 0;
+    }
+    return 1;
 }

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <modellix/errors.h>
+#include <modellix/retry.h>
 #include <modellix/task.h>
 #include <stdlib.h>
 #include <string.h>
@@ -402,6 +403,11 @@ char *mx_parse_error_message(const char *body, size_t len)
         m = sanitize_message(json_string_value(msg), json_string_length(msg), 300);
     json_decref(root);
     return m;
+}
+
+size_t mx_response_cap(int32_t op)
+{
+    return op == MODELLIX_OP_SUBMIT || op == MODELLIX_OP_POLL ? MX_TASK_RESPONSE_MAX : MX_RESPONSE_MAX;
 }
 
 int64_t mx_parse_header_int(const char *value)

@@ -6,7 +6,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MX_RESPONSE_MAX ((size_t)16 * 1024 * 1024)
+/* The most an answer may hold, by kind, enforced while it is read (a larger one ends the attempt with
+ * MODELLIX_ETOOLARGE; on a submit, with an unknown outcome): task answers (submit, query) are about
+ * 1 KB; the models list is the largest answer; an error envelope is kept up to its own cap and the
+ * rest dropped (its status decides, not its body). Values are bounded too, one per 16 bytes of the
+ * cap, so that a parse allocates a small multiple of the cap (~50 bytes per value in jansson). */
+#define MX_RESPONSE_MAX ((size_t)8 * 1024 * 1024)
+#define MX_TASK_RESPONSE_MAX ((size_t)1024 * 1024)
+#define MX_ERROR_RESPONSE_MAX ((size_t)64 * 1024)
+#define MX_RESPONSE_VALUES(cap) ((cap) / 16)
+/* The cap of an operation's answers (MODELLIX_OP_*). */
+size_t mx_response_cap(int32_t op);
 #define MX_RESOURCES_MAX 1000
 
 /* Paths (malloc'd; NULL on out of memory). Dynamic segments are percent-encoded like
