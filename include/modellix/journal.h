@@ -13,6 +13,13 @@
  * - a **final** record when the outcome is known: the task succeeded or failed, or the submission was
  *   rejected (no task was created) or its outcome is unknown.
  *
+ * A task whose polls fail for good (for example 404 once it expired) keeps its last state: it stays
+ * ::MODELLIX_JOURNAL_ACCEPTED. A task attached with modellix_task_attach() by a client with a journal
+ * gets a final record by task id when it is seen to succeed or fail, which closes the entry of that id
+ * if the journal has one. One intent covers one submission call: with a retry policy that re-sends
+ * submissions whose outcome is unknown (modellix_retry_policy_set_resubmit_unknown()), an entry may
+ * stand for more than one created task, of which the journal knows the last id only.
+ *
  * The API key and the request body are never written. A process killed at any moment leaves every
  * task the service created either as an accepted entry with its id, or as an intent whose outcome is
  * unknown (::MODELLIX_JOURNAL_INTENT: the process ended, or is still running, between the intent and

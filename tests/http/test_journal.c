@@ -194,6 +194,45 @@ static void test_sync_submit_then_success(void **state)
     assert_int_equal(ju_mode(J.path), 0600);
 }
 
+/* The final record also comes from a manual poll, and closes an entry by task id for a task attached
+   with modellix_task_attach (how a program resumes ids read with modellix_journal_open). */
+static void test_final_from_poll_and_plain_attach(void **state)
+{
+    fixture *f = *state;
+    modellix_client *c = jc(f, NULL, 3);
+    modellix_task *t, *u;
+    assert_int_equal(modellix_task_submit(&t, c, FX_SLUG, "{\"prompt\":\"p\",\"mock_duration_ms\":40}"), MODELLIX_OK);
+    assert_int_equal(modellix_task_submit(&u, c, FX_SLUG, "{\"prompt\":\"p\",\"mock_duration_ms\":40}"), MODELLIX_OK);
+    int64_t t0 = fx_ms();
+    while (modellix_task_status(t) != MODELLIX_TASK_SUCCESS && fx_ms() - t0 < 5000) {
+        assert_int_equal(modellix_task_poll(t), MODELLIX_OK);
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(modellix_task_status(t), MODELLIX_TASK_SUCCESS);
+    assert_int_equal(modellix_task_poll(t), MODELLIX_OK); /* once terminal, no second final record */
+    char uid[128];
+    snprintf(uid, sizeof uid, "%s", modellix_task_id(u));
+    modellix_task_free(u);
+    modellix_client_free(c);
+
+    c = jc(f, NULL, 3);
+    assert_int_equal(modellix_task_attach(&u, c, uid), MODELLIX_OK);
+    assert_int_equal(modellix_task_wait(u, 5000), MODELLIX_OK);
+    modellix_journal *j = jread();
+    assert_int_equal(modellix_journal_count(j), 2);
+    assert_int_equal(modellix_journal_entry_state(j, (size_t)find_task(j, modellix_task_id(t))),
+                     MODELLIX_JOURNAL_SUCCESS);
+    assert_int_equal(modellix_journal_entry_state(j, (size_t)find_task(j, uid)), MODELLIX_JOURNAL_SUCCESS);
+    modellix_journal_free(j);
+    char *bytes = ju_slurp(J.path, NULL);
+    assert_int_equal(ju_count_lines(bytes), 6); /* 2 intents, 2 accepted, 2 finals */
+    free(bytes);
+    modellix_task_free(t);
+    modellix_task_free(u);
+    modellix_client_free(c);
+}
+
 static void test_async_batch_success_and_failure(void **state)
 {
     fixture *f = *state;
@@ -478,6 +517,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sync_submit_then_success, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_final_from_poll_and_plain_attach, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_batch_success_and_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected_submissions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_outcomes, setup, teardown),
