@@ -28,7 +28,10 @@ static void log_line(int32_t level, const char *message, void *user_data)
     static const char *const names[] = {"error", "warn", "info", "debug"};
     cli *c = user_data;
     cli_progress_clear(c);
-    fprintf(stderr, "[modellix:%s] %s\n", names[level & 3], message);
+    /* the outcome-unknown advice is the tool's to print, once (session_fail, batch results) */
+    const char *advice = strstr(message, ". The paid submission");
+    int len = advice ? (int)(advice - message) + 1 : (int)strlen(message);
+    fprintf(stderr, "[modellix:%s] %.*s\n", names[level & 3], len, message);
 }
 
 const char *session_base_url(const cli *c)

@@ -110,8 +110,9 @@ try:
     advice = "Do not submit the same request again"
     mock.reset()
     mock.post("/_mock/faults", {"route": "submit", "kind": "status", "status": 502, "count": 1, "after_create": True})
-    rc, out, err = run(mock, ["model", "run", SLUG, "--body", '{"prompt":"u"}', "--wait"])
-    check(rc == 1 and (out + err).count(advice) == 1, "model run, outcome unknown: the advice once (%r)" % err)
+    rc, out, err = run(mock, ["model", "run", SLUG, "--body", '{"prompt":"u"}', "--wait", "-v"])
+    check(rc == 1 and (out + err).count(advice) == 1 and "[modellix:error] POST" in err,
+          "model run -v, outcome unknown: logged, and the advice once (%r)" % err)
     mock.post("/_mock/faults", {"route": "submit", "kind": "status", "status": 502, "count": 1, "after_create": True})
     two = json.dumps({"modelSlug": SLUG, "body": {"prompt": "a"}}) + "\n" + \
         json.dumps({"modelSlug": SLUG, "body": {"prompt": "b"}}) + "\n"
