@@ -491,6 +491,53 @@ static void test_attach_pending_resumes_unfinished(void **state)
     assert_int_equal(modellix_client_attach_pending(NULL, &n, f->c), MODELLIX_EINVAL);
 }
 
+/* The size bound set on the options reaches the client's journal: past it the file is rewritten,
+   unfinished entries kept. */
+static void test_compaction_option(void **state)
+{
+    fixture *f = *state;
+    enum { DONE = 24, OPEN = 3, KEEP = 2 };
+    modellix_options *o;
+    modellix_client *c;
+    assert_int_equal(modellix_options_new(&o), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_api_key(o, FX_KEY), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_base_url(o, mock_server_url(f->m)), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_poll_schedule(o, fast_polls, NULL, NULL), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_journal_path(o, J.path), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_journal_sync(o, MODELLIX_JOURNAL_SYNC_NONE), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_journal_compaction(o, 4096, KEEP), MODELLIX_OK);
+    assert_int_equal(modellix_client_new(&c, o), MODELLIX_OK);
+    modellix_options_free(o);
+    char open_ids[OPEN][128];
+    for (int i = 0; i < DONE + OPEN; i++) {
+        modellix_task *t;
+        assert_int_equal(modellix_task_submit(&t, c, FX_SLUG, "{\"prompt\":\"p\",\"mock_duration_ms\":0}"), MODELLIX_OK);
+        if (i < OPEN)
+            snprintf(open_ids[i], sizeof open_ids[i], "%s", modellix_task_id(t)); /* never waited for */
+        else
+            assert_int_equal(modellix_task_wait(t, 5000), MODELLIX_OK);
+        modellix_task_free(t);
+    }
+    modellix_client_free(c);
+    modellix_journal *j = jread();
+    size_t finished = 0;
+    for (size_t i = 0; i < modellix_journal_count(j); i++)
+        finished += modellix_journal_entry_state(j, i) == MODELLIX_JOURNAL_SUCCESS;
+    for (int i = 0; i < OPEN; i++) {
+        long k = find_task(j, open_ids[i]);
+        assert_true(k >= 0);
+        assert_int_equal(modellix_journal_entry_state(j, (size_t)k), MODELLIX_JOURNAL_ACCEPTED);
+    }
+    /* ~420 bytes per finished entry: 4096 bytes hold about 9; fewer than DONE are left */
+    assert_true(finished >= KEEP && finished < DONE / 2);
+    modellix_journal_free(j);
+    size_t len;
+    free(ju_slurp(J.path, &len));
+    assert_true(len < 2 * 4096 + 1024);
+    assert_int_equal(ju_mode(J.path), 0600);
+    assert_int_equal(fx_tasks_created(f), DONE + OPEN);
+}
+
 static void test_option_arguments(void **state)
 {
     (void)state;
@@ -525,6 +572,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_accepted_failure_keeps_the_task, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_failures_leave_no_descriptor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attach_pending_resumes_unfinished, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compaction_option, setup, teardown),
         cmocka_unit_test_setup_teardown(test_option_arguments, setup, teardown),
     };
     return cmocka_run_group_tests_name("journal", tests, fx_setup, fx_teardown);
