@@ -49,6 +49,7 @@ typedef struct modellix_models modellix_models;
  *         ::MODELLIX_ETOOLARGE (over 16 MiB); ::MODELLIX_ERATELIMIT, ::MODELLIX_ESERVER (still failing
  *         after the retries); ::MODELLIX_EHTTP; ::MODELLIX_ENOTFOUND; ::MODELLIX_ENETWORK;
  *         ::MODELLIX_ETIMEOUT; ::MODELLIX_ECANCELED; ::MODELLIX_ENOMEM.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_client_validate_key(modellix_client *c, int32_t *valid_out);
 
@@ -62,6 +63,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_client_validate_key(modellix_client
  *         data.balance missing or not a finite number); ::MODELLIX_EAUTH; ::MODELLIX_ETOOLARGE;
  *         ::MODELLIX_ERATELIMIT; ::MODELLIX_ESERVER; ::MODELLIX_EHTTP; ::MODELLIX_ENOTFOUND;
  *         ::MODELLIX_ENETWORK; ::MODELLIX_ETIMEOUT; ::MODELLIX_ECANCELED; ::MODELLIX_ENOMEM.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_client_balance(modellix_client *c, double *balance_out);
 
@@ -84,6 +86,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_client_balance(modellix_client *c, 
  *         slug"); ::MODELLIX_ETOOLARGE (over 16 MiB); ::MODELLIX_EAUTH; ::MODELLIX_ERATELIMIT;
  *         ::MODELLIX_ESERVER; ::MODELLIX_EHTTP; ::MODELLIX_ENOTFOUND; ::MODELLIX_ENETWORK;
  *         ::MODELLIX_ETIMEOUT; ::MODELLIX_ECANCELED; ::MODELLIX_ENOMEM.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_models_list(modellix_models **out, modellix_client *c);
 
@@ -100,6 +103,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_models_list(modellix_models **out, 
  * @param limit    keep at most this many matches; 0 means no limit.
  * @return ::MODELLIX_OK; ::MODELLIX_EINVAL (@p out or @p m NULL); ::MODELLIX_ENOMEM. No client is
  *         involved: errors are reported by the return code only. Thread-safe for distinct @p out.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_models_filter(modellix_models **out, const modellix_models *m,
                                                           const char *type, const char *provider,
@@ -114,40 +118,45 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_models_filter(modellix_models **out
  *                       to test for presence only.
  * @return ::MODELLIX_OK; ::MODELLIX_ENOTFOUND (no such model); ::MODELLIX_EINVAL (@p m or @p slug
  *         NULL). Errors are reported by the return code only. Thread-safe.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_models_find(const modellix_models *m, const char *slug,
                                                         size_t *index_out);
 
-/** Free a model list (its strings become invalid). NULL is ignored. */
+/** Free a model list (its strings become invalid). NULL is ignored. @since 1.0 */
 MODELLIX_API void modellix_models_free(modellix_models *m);
 
 /* Accessors: borrowed strings live as long as the list. Out-of-range indexes give NULL. */
 
-/** The number of models in the list (0 for NULL). */
+/** The number of models in the list (0 for NULL). @since 1.0 */
 MODELLIX_API size_t modellix_models_count(const modellix_models *m);
 
-/** Model @p i's slug, e.g. "google/nano-banana-2", trimmed. Never NULL for a valid index. */
+/** Model @p i's slug, e.g. "google/nano-banana-2", trimmed. Never NULL for a valid index. @since 1.0 */
 MODELLIX_API const char *modellix_models_slug(const modellix_models *m, size_t i);
 
-/** Model @p i's type ("text-to-image", "image-to-video", ...), trimmed, or NULL if absent or not safe text. */
+/** Model @p i's type ("text-to-image", "image-to-video", ...), trimmed, or NULL if absent or not safe text.
+ * @since 1.0 */
 MODELLIX_API const char *modellix_models_type(const modellix_models *m, size_t i);
 
 /**
  * Model @p i's provider: "provider", "providerSlug" or "provider_slug" (the first usable one; each may
  * be a string or an object with "slug", "name" or "id"), trimmed; otherwise the slug's part before
  * its first '/'. NULL if there is neither.
+ * @since 1.0
  */
 MODELLIX_API const char *modellix_models_provider(const modellix_models *m, size_t i);
 
-/** Model @p i's description as sent (UTF-8, may contain line breaks), or NULL if absent or not a string. */
+/** Model @p i's description as sent (UTF-8, may contain line breaks), or NULL if absent or not a string. @since 1.0 */
 MODELLIX_API const char *modellix_models_description(const modellix_models *m, size_t i);
 
-/** Model @p i's documentation page (docs_url: an http or https URL, trimmed), or NULL if absent or invalid. */
+/** Model @p i's documentation page (docs_url: an http or https URL, trimmed), or NULL if absent or invalid.
+ * @since 1.0 */
 MODELLIX_API const char *modellix_models_docs_url(const modellix_models *m, size_t i);
 
 /**
  * Model @p i's whole catalogue entry as compact JSON (keys in the order received), for the fields
  * this API has no accessor for. The slug in it is as sent (not trimmed).
+ * @since 1.0
  */
 MODELLIX_API const char *modellix_models_json(const modellix_models *m, size_t i);
 

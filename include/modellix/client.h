@@ -24,24 +24,27 @@ MODELLIX_BEGIN_DECLS
  *
  * @return the new reference count (> 0), or ::MODELLIX_EINIT if libcurl could not be initialised
  *         or lacks thread-safe initialisation. Thread-safe.
+ * @since 1.0
  */
 MODELLIX_API int modellix_global_init(void);
 
 /**
  * Release one reference taken by modellix_global_init(); the last one releases libcurl's global
  * state. Call it only after every client is freed. Thread-safe. Extra calls are ignored.
+ * @since 1.0
  */
 MODELLIX_API void modellix_global_cleanup(void);
 
-/** The run-time library version, e.g. "1.0.0". Static string. Thread-safe. */
+/** The run-time library version, e.g. "1.0.0". Static string. Thread-safe. @since 1.0 */
 MODELLIX_API const char *modellix_version_string(void);
 
-/** The run-time library version as MAJOR*10000 + MINOR*100 + PATCH. Thread-safe. */
+/** The run-time library version as MAJOR*10000 + MINOR*100 + PATCH. Thread-safe. @since 1.0 */
 MODELLIX_API int32_t modellix_version_num(void);
 
 /**
  * Release memory that libmodellix handed to the caller (downloaded data, file paths). Never use
  * free() on it: the library and the caller may use different heaps (FFI hosts). Accepts NULL.
+ * @since 1.0
  */
 MODELLIX_API void modellix_free(void *p);
 
@@ -112,10 +115,11 @@ enum modellix_submit_path {
  *
  * @param[out] out receives the object; release it with modellix_options_free().
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL (out is NULL) or ::MODELLIX_ENOMEM.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_new(modellix_options **out);
 
-/** Free an options object (and release its log user_data through its destroy function). NULL is ignored. */
+/** Free an options object (and release its log user_data through its destroy function). NULL is ignored. @since 1.0 */
 MODELLIX_API void modellix_options_free(modellix_options *o);
 
 /**
@@ -125,6 +129,7 @@ MODELLIX_API void modellix_options_free(modellix_options *o);
  *
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL (bad key: the message never echoes it), ::MODELLIX_ENOMEM.
  *         On error the previous key is kept.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_api_key(modellix_options *o, const char *key);
 
@@ -135,6 +140,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_api_key(modellix_option
  * NULL or "" restores the default behaviour (MODELLIX_BASE_URL, then https://api.modellix.ai).
  *
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM. On error the previous value is kept.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_base_url(modellix_options *o, const char *origin);
 
@@ -144,6 +150,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_base_url(modellix_optio
  *
  * @param ms 1 to 86 400 000 (24 h). Default 30 000.
  * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_timeout_ms(modellix_options *o, int64_t ms);
 
@@ -154,6 +161,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_timeout_ms(modellix_opt
  *
  * @param ms 1 to 86 400 000. Default 120 000.
  * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_call_timeout_ms(modellix_options *o, int64_t ms);
 
@@ -163,6 +171,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_call_timeout_ms(modelli
  *
  * @param n 1 to 10 000.
  * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_max_in_flight(modellix_options *o, int32_t n);
 
@@ -171,6 +180,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_max_in_flight(modellix_
  * after). NULL restores the default policy (see modellix_retry_policy_new_default()).
  *
  * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_retry_policy(modellix_options *o,
                                                                      const modellix_retry_policy *p);
@@ -183,6 +193,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_retry_policy(modellix_o
  * fn NULL removes the sink.
  *
  * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_log_callback(modellix_options *o, modellix_log_fn fn,
                                                                      void *user_data,
@@ -192,6 +203,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_log_callback(modellix_o
  * Set the most detailed level passed to the log sink. Default ::MODELLIX_LOG_INFO.
  *
  * @return ::MODELLIX_OK or ::MODELLIX_EINVAL (not a ::modellix_log_level).
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_log_level(modellix_options *o, int32_t level);
 
@@ -200,6 +212,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_log_level(modellix_opti
  * its own "libmodellix/x.y.z". Printable ASCII, at most 256 characters. NULL restores the default.
  *
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_user_agent(modellix_options *o, const char *product);
 
@@ -209,6 +222,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_user_agent(modellix_opt
  * /api/v1/{type}/{provider}/{model}/async whatever this says.
  *
  * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_submit_path(modellix_options *o, int32_t form);
 
@@ -223,6 +237,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_submit_path(modellix_op
  * request is sent, and is not retried.
  *
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_ca_file(modellix_options *o, const char *path);
 
@@ -241,6 +256,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_ca_file(modellix_option
  * poll 2 s after the submission.)
  *
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_poll_schedule(modellix_options *o, modellix_poll_fn fn,
                                                                       void *user_data,
@@ -266,6 +282,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_poll_schedule_task(mode
  * seeds from the clock.
  *
  * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_random_seed(modellix_options *o, uint64_t seed);
 
@@ -276,6 +293,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_random_seed(modellix_op
  *
  * @param yes 1 to continue, 0 to stop (default).
  * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_continue_on_unknown(modellix_options *o, int32_t yes);
 
@@ -292,6 +310,7 @@ typedef void (*modellix_task_fn)(modellix_task *t, void *user_data);
  * @p user_data work as for modellix_options_set_log_callback(). fn NULL removes it.
  *
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_task_callback(modellix_options *o, modellix_task_fn fn,
                                                                       void *user_data,
@@ -368,6 +387,16 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_proxy_from_env(modellix
  *
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL (bad base URL or key, from @p opts or the environment),
  *         ::MODELLIX_ENOKEY (no key anywhere), ::MODELLIX_ENOMEM, ::MODELLIX_EINIT.
+ * @example
+ *     modellix_client *client;
+ *     int rc = modellix_client_new(&client, NULL); // key and origin from the environment
+ *     if (rc != MODELLIX_OK) {
+ *         fprintf(stderr, "client: %s\n", modellix_strerror(rc)); // MODELLIX_ENOKEY: no key set
+ *         return 1;
+ *     }
+ *     // ... submit, wait, download ...
+ *     modellix_client_free(client);
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_client_new(modellix_client **out, const modellix_options *opts);
 
@@ -375,6 +404,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_client_new(modellix_client **out, c
  * Free a client: stop its transfers, close its connections and release its resources. Every task made
  * from the client must be freed first (a task outliving its client is a use-after-free). NULL is
  * ignored.
+ * @since 1.0
  */
 MODELLIX_API void modellix_client_free(modellix_client *c);
 
@@ -388,6 +418,7 @@ MODELLIX_API void modellix_client_free(modellix_client *c);
  * async-signal-safe only in the sense that it takes no lock; do not call it from a signal handler.
  *
  * @return ::MODELLIX_OK or ::MODELLIX_EINVAL (c is NULL).
+ * @since 1.0
  */
 MODELLIX_API int modellix_client_cancel(modellix_client *c);
 
@@ -427,25 +458,27 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_client_poll_stats_export(char **jso
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_client_poll_stats_import(modellix_client *c, const char *json);
 
-/** The result code of the last failed call on @p c or on a task of @p c (::MODELLIX_OK if none). */
+/** The result code of the last failed call on @p c or on a task of @p c (::MODELLIX_OK if none). @since 1.0 */
 MODELLIX_API int32_t modellix_client_errcode(const modellix_client *c);
 
 /**
  * A message for the last failed call on @p c or on one of its tasks: "" if none, never NULL.
  * Borrowed: valid until the next call on the client or its tasks. Never contains the API key.
+ * @since 1.0
  */
 MODELLIX_API const char *modellix_client_errmsg(const modellix_client *c);
 
-/** The HTTP status of the response behind the last failure on @p c, or 0 if there was none. */
+/** The HTTP status of the response behind the last failure on @p c, or 0 if there was none. @since 1.0 */
 MODELLIX_API int32_t modellix_client_http_status(const modellix_client *c);
 
 /**
  * The server's request id (X-Request-Id header, or "request_id" in the body) of the response behind
  * the last failure, or NULL. Borrowed like modellix_client_errmsg(). Quote it to Modellix support.
+ * @since 1.0
  */
 MODELLIX_API const char *modellix_client_request_id(const modellix_client *c);
 
-/** The API origin this client talks to, e.g. "https://api.modellix.ai". Borrowed (client lifetime). */
+/** The API origin this client talks to, e.g. "https://api.modellix.ai". Borrowed (client lifetime). @since 1.0 */
 MODELLIX_API const char *modellix_client_base_url(const modellix_client *c);
 
 MODELLIX_END_DECLS

@@ -56,6 +56,7 @@ typedef int (*modellix_progress_fn)(const modellix_task *t, size_t index, int64_
  * @p user_data work as for modellix_options_set_log_callback(). fn NULL removes it.
  *
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_progress_callback(modellix_options *o, modellix_progress_fn fn,
                                                                           void *user_data,
@@ -69,6 +70,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_progress_callback(model
  * @param max_task_bytes 1 to 2^42; default 2 GiB.
  * @param timeout_ms     1 to 86 400 000; default 600 000 (10 minutes).
  * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_download_limits(modellix_options *o, int64_t max_file_bytes,
                                                                         int64_t max_task_bytes, int64_t timeout_ms);
@@ -97,6 +99,17 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_download_limits(modelli
  *         in the message); ::MODELLIX_ENOTFOUND / ::MODELLIX_EAUTH (the file host answered 404 / 403:
  *         the URL may have expired); ::MODELLIX_ENETWORK; ::MODELLIX_ETLS; ::MODELLIX_ETIMEOUT; ::MODELLIX_ECANCELED;
  *         ::MODELLIX_EHTTP; ::MODELLIX_ENOMEM. Nothing is left in @p dir on error.
+ * @example
+ *     for (size_t i = 0; i < modellix_task_resource_count(task); i++) {
+ *         char *path = NULL;
+ *         int rc = modellix_task_download(task, i, "output", 0, &path);
+ *         if (rc == MODELLIX_OK)
+ *             printf("saved %s\n", path);
+ *         else // the files stay downloadable by the task's id for about 24 hours
+ *             fprintf(stderr, "task %s: %s\n", modellix_task_id(task), modellix_strerror(rc));
+ *         modellix_free(path);
+ *     }
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_task_download(modellix_task *t, size_t i, const char *dir,
                                                           uint32_t flags, char **path_out);
@@ -111,6 +124,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_task_download(modellix_task *t, siz
  * @return ::MODELLIX_OK when every file was downloaded; else the first file's error (the others were
  *         still attempted), or an error of modellix_task_download() that concerns the whole call
  *         (::MODELLIX_EINVAL, ::MODELLIX_ESTATE).
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_task_download_all(modellix_task *t, const char *dir, uint32_t flags,
                                                               size_t *n_ok_out);
@@ -119,12 +133,14 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_task_download_all(modellix_task *t,
  * Where resource @p i was last saved by modellix_task_download() or modellix_task_download_all(),
  * or NULL if it was not (yet). Borrowed: valid until the task is freed or the resource is saved
  * again.
+ * @since 1.0
  */
 MODELLIX_API const char *modellix_task_download_path(const modellix_task *t, size_t i);
 
 /**
  * The result of the last download of resource @p i to a directory (::MODELLIX_OK, or its error
  * code); ::MODELLIX_ESTATE if it was never attempted.
+ * @since 1.0
  */
 MODELLIX_API int32_t modellix_task_download_errcode(const modellix_task *t, size_t i);
 
@@ -136,6 +152,7 @@ MODELLIX_API int32_t modellix_task_download_errcode(const modellix_task *t, size
  *             zero-length file gives a non-NULL pointer and length 0.
  * @param[out] len_out  receives the length.
  * @return as modellix_task_download(), without ::MODELLIX_EEXIST and ::MODELLIX_EIO.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_task_download_mem(modellix_task *t, size_t i, uint32_t flags,
                                                               uint8_t **data_out, size_t *len_out);

@@ -53,6 +53,7 @@ enum modellix_result {
  *
  * @param code any value; unknown values give "unknown error code".
  * @return a static string, never NULL. Thread-safe.
+ * @since 1.0
  */
 MODELLIX_API const char *modellix_strerror(int code);
 

@@ -31,6 +31,7 @@ MODELLIX_BEGIN_DECLS
  * @param[out] active_out if not NULL, receives the number of tasks with background work left
  *                        (queued, being submitted, or watched).
  * @return ::MODELLIX_OK or ::MODELLIX_EINVAL. Failures of individual tasks are on the tasks.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_client_step(modellix_client *c, size_t *active_out);
 
@@ -39,6 +40,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_client_step(modellix_client *c, siz
  * belongs to the client: never read, write or close it. Valid until modellix_client_free().
  *
  * @return the descriptor, or -1 if c is NULL.
+ * @since 1.0
  */
 MODELLIX_API int32_t modellix_client_backend_fd(const modellix_client *c);
 
@@ -47,6 +49,7 @@ MODELLIX_API int32_t modellix_client_backend_fd(const modellix_client *c);
  * modellix_client_step() anyway (a retry or poll falls due, or a transfer times out).
  *
  * @return milliseconds (0 = step now), or -1 when nothing is scheduled (wait on the descriptor alone).
+ * @since 1.0
  */
 MODELLIX_API int64_t modellix_client_backend_timeout(const modellix_client *c);
 

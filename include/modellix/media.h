@@ -43,6 +43,7 @@ MODELLIX_BEGIN_DECLS
  * @param data the bytes (at least the first 12 are looked at); may be NULL when @p len is 0.
  * @param len  the number of bytes at @p data.
  * @return a static MIME type string, or NULL if the type is not recognised. Thread-safe.
+ * @since 1.0
  */
 MODELLIX_API const char *modellix_media_sniff(const uint8_t *data, size_t len);
 
@@ -59,6 +60,7 @@ MODELLIX_API const char *modellix_media_sniff(const uint8_t *data, size_t len);
  * @return ::MODELLIX_OK; ::MODELLIX_EINVAL (@p out NULL, @p data NULL with @p len > 0, a malformed
  *         @p mime, or @p mime NULL and the type cannot be told from the bytes: pass @p mime);
  *         ::MODELLIX_ETOOLARGE (@p len over the limit); ::MODELLIX_ENOMEM. Thread-safe.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_data_uri_from_bytes(char **out, const uint8_t *data, size_t len,
                                                                 const char *mime);
@@ -79,6 +81,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_data_uri_from_bytes(char **out, con
  *         ::MODELLIX_DATA_URI_MAX_INPUT); ::MODELLIX_EIO (the file could not be found, opened or
  *         read: errno is left as the failing system call set it, so strerror(errno) tells why);
  *         ::MODELLIX_ENOMEM. Thread-safe.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_data_uri_from_file(char **out, const char *path, const char *mime);
 

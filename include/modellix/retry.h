@@ -62,6 +62,7 @@ typedef int64_t (*modellix_retry_fn)(const modellix_attempt *a, void *user_data)
  *
  * @param[out] out receives the policy; free it with modellix_retry_policy_free().
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_retry_policy_new_default(modellix_retry_policy **out);
 
@@ -72,10 +73,11 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_retry_policy_new_default(modellix_r
  * accept that. Transport failures before sending are retried too.
  *
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_retry_policy_new_seed(modellix_retry_policy **out);
 
-/** A policy that never retries. @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM. */
+/** A policy that never retries. @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM. @since 1.0 */
 MODELLIX_API MODELLIX_NODISCARD int modellix_retry_policy_new_none(modellix_retry_policy **out);
 
 /**
@@ -85,6 +87,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_retry_policy_new_none(modellix_retr
  *
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL (fn is NULL) or ::MODELLIX_ENOMEM. On error
  *         @p user_data_free is not called.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_retry_policy_new_custom(modellix_retry_policy **out, modellix_retry_fn fn,
                                                                     void *user_data,
@@ -97,16 +100,18 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_retry_policy_new_custom(modellix_re
  *
  * @param allow 1 to allow, 0 to refuse.
  * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_retry_policy_set_resubmit_unknown(modellix_retry_policy *p, int32_t allow);
 
 /**
  * Set the largest number of attempts (the first one included) of a built-in policy; custom policies
  * ignore it. @param n 1 to 100. @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_retry_policy_set_max_attempts(modellix_retry_policy *p, int32_t n);
 
-/** Release the caller's reference to a policy. NULL is ignored. */
+/** Release the caller's reference to a policy. NULL is ignored. @since 1.0 */
 MODELLIX_API void modellix_retry_policy_free(modellix_retry_policy *p);
 
 /**
@@ -124,6 +129,7 @@ typedef void (*modellix_attempt_fn)(const modellix_attempt *a, int64_t delay_ms,
  * @p user_data work as for modellix_options_set_log_callback(). fn NULL removes it.
  *
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_attempt_callback(modellix_options *o, modellix_attempt_fn fn,
                                                                          void *user_data,
@@ -132,25 +138,25 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_attempt_callback(modell
 /* ---------------------------------------------------------------------------------------------- */
 /* The attempt record                                                                               */
 
-/** 1 for the first attempt, 2 for the first retry, ... */
+/** 1 for the first attempt, 2 for the first retry, ... @since 1.0 */
 MODELLIX_API int32_t modellix_attempt_number(const modellix_attempt *a);
-/** One of ::modellix_operation. */
+/** One of ::modellix_operation. @since 1.0 */
 MODELLIX_API int32_t modellix_attempt_operation(const modellix_attempt *a);
-/** One of ::modellix_fault. */
+/** One of ::modellix_fault. @since 1.0 */
 MODELLIX_API int32_t modellix_attempt_fault(const modellix_attempt *a);
-/** The HTTP status received, or 0 if none. */
+/** The HTTP status received, or 0 if none. @since 1.0 */
 MODELLIX_API int32_t modellix_attempt_http_status(const modellix_attempt *a);
-/** 1 if the request may have reached the server, 0 if it certainly did not. */
+/** 1 if the request may have reached the server, 0 if it certainly did not. @since 1.0 */
 MODELLIX_API int32_t modellix_attempt_was_sent(const modellix_attempt *a);
-/** The server's hint (Retry-After, or X-RateLimit-Reset on a 429) in ms from now, or -1 if none. */
+/** The server's hint (Retry-After, or X-RateLimit-Reset on a 429) in ms from now, or -1 if none. @since 1.0 */
 MODELLIX_API int64_t modellix_attempt_retry_after_ms(const modellix_attempt *a);
-/** Milliseconds since the call began. */
+/** Milliseconds since the call began. @since 1.0 */
 MODELLIX_API int64_t modellix_attempt_elapsed_ms(const modellix_attempt *a);
-/** Milliseconds left before the call's deadline (>= 0). */
+/** Milliseconds left before the call's deadline (>= 0). @since 1.0 */
 MODELLIX_API int64_t modellix_attempt_remaining_ms(const modellix_attempt *a);
-/** The result code the call returns if this attempt is not retried. */
+/** The result code the call returns if this attempt is not retried. @since 1.0 */
 MODELLIX_API int32_t modellix_attempt_errcode(const modellix_attempt *a);
-/** The delay the default policy would choose for this attempt (>= 0), or -1 if it would stop. */
+/** The delay the default policy would choose for this attempt (>= 0), or -1 if it would stop. @since 1.0 */
 MODELLIX_API int64_t modellix_attempt_default_delay_ms(const modellix_attempt *a);
 
 MODELLIX_END_DECLS

@@ -59,6 +59,17 @@ enum modellix_task_state {
  *         ::MODELLIX_ETIMEOUT or ::MODELLIX_ECANCELED before anything was sent; ::MODELLIX_ENOMEM.
  *         Details: modellix_client_errmsg(), modellix_client_http_status(),
  *         modellix_client_request_id().
+ * @example
+ *     modellix_task *task = NULL;
+ *     int rc = modellix_task_submit(&task, client, "bytedance/seedream-4.5-t2i",
+ *                                   "{\"prompt\":\"a red fox in the snow\"}");
+ *     if (rc == MODELLIX_EOUTCOME_UNKNOWN)
+ *         fprintf(stderr, "a task may have been created and charged: check before submitting again\n");
+ *     else if (rc != MODELLIX_OK)
+ *         fprintf(stderr, "submit: %s: %s\n", modellix_strerror(rc), modellix_client_errmsg(client));
+ *     else
+ *         printf("accepted: task %s\n", modellix_task_id(task)); // keep the id: the task is paid
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_task_submit(modellix_task **out, modellix_client *c,
                                                         const char *model_slug, const char *body_json);
@@ -93,11 +104,12 @@ enum modellix_submit_state {
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL (bad slug or body; nothing queued), ::MODELLIX_ETOOLARGE,
  *         ::MODELLIX_ENOMEM. The submission's own result is reported on the task later
  *         (modellix_task_submit_state(), modellix_task_errcode()).
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_task_submit_async(modellix_task **out, modellix_client *c,
                                                               const char *model_slug, const char *body_json);
 
-/** Where the task's submission stands: one of ::modellix_submit_state. */
+/** Where the task's submission stands: one of ::modellix_submit_state. @since 1.0 */
 MODELLIX_API int32_t modellix_task_submit_state(const modellix_task *t);
 
 /**
@@ -110,6 +122,7 @@ MODELLIX_API int32_t modellix_task_submit_state(const modellix_task *t);
  * task cannot be polled with modellix_task_poll().
  *
  * @return ::MODELLIX_OK (also if already watched or done), ::MODELLIX_EINVAL.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_task_watch(modellix_task *t);
 
@@ -117,6 +130,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_task_watch(modellix_task *t);
  * 1 when nothing more will happen to the task without a new call: it is terminal, its submission
  * failed (rejected, unknown or skipped), or a background poll failed for good (the error is in
  * modellix_task_errcode()); else 0.
+ * @since 1.0
  */
 MODELLIX_API int32_t modellix_task_done(const modellix_task *t);
 
@@ -127,6 +141,7 @@ MODELLIX_API int32_t modellix_task_done(const modellix_task *t);
  * @param[out] out receives the task, or NULL on error.
  * @param task_id  copied; trimmed; 1 to 512 characters from [A-Za-z0-9._~:/+@=-].
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_task_attach(modellix_task **out, modellix_client *c,
                                                         const char *task_id);
@@ -143,6 +158,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_task_attach(modellix_task **out, mo
  *         ::MODELLIX_ETIMEOUT, ::MODELLIX_ECANCELED...; ::MODELLIX_ESTATE for a task that is queued, being submitted or
  *         watched in the background. The task keeps its previous state on error; details are on the
  *         task (modellix_task_errmsg()) and on the client.
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_task_poll(modellix_task *t);
 
@@ -156,6 +172,15 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_task_poll(modellix_task *t);
  *         ::MODELLIX_TASK_FAILED; the service's detail is in modellix_task_errmsg() and
  *         modellix_task_json()), ::MODELLIX_ETIMEOUT (the task keeps its id and last state: wait again
  *         or attach later), ::MODELLIX_ECANCELED, or a poll error as in modellix_task_poll().
+ * @example
+ *     int rc = modellix_task_wait(task, 5 * 60 * 1000); // up to 5 minutes
+ *     if (rc == MODELLIX_ETIMEOUT)
+ *         printf("task %s still running: wait again later\n", modellix_task_id(task));
+ *     else if (rc == MODELLIX_ETASK_FAILED)
+ *         printf("task %s failed: %s\n", modellix_task_id(task), modellix_task_errmsg(task));
+ *     else if (rc == MODELLIX_OK)
+ *         printf("%zu result file(s)\n", modellix_task_resource_count(task));
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_task_wait(modellix_task *t, int64_t timeout_ms);
 
@@ -177,6 +202,21 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_task_wait(modellix_task *t, int64_t
  *         poll that failed for good, or, for a task of modellix_task_submit_async(), a submission
  *         that was rejected, skipped or whose outcome is unknown (also one that ended before this
  *         call). The other tasks are finished.
+ * @example
+ *     modellix_task *tasks[3] = {NULL, NULL, NULL};
+ *     int rc = MODELLIX_OK;
+ *     for (int i = 0; i < 3 && rc == MODELLIX_OK; i++) // queued: sent as slots free up
+ *         rc = modellix_task_submit_async(&tasks[i], client, slug, bodies[i]);
+ *     if (rc == MODELLIX_OK)
+ *         rc = modellix_client_wait_all(client, tasks, 3, 10 * 60 * 1000);
+ *     if (rc != MODELLIX_OK) // a bad input, a timeout, or the first task error
+ *         fprintf(stderr, "wait_all: %s\n", modellix_strerror(rc));
+ *     for (int i = 0; i < 3 && tasks[i]; i++) // each task tells its own outcome
+ *         printf("%s: %s\n", modellix_task_id(tasks[i]) ? modellix_task_id(tasks[i]) : "(not accepted)",
+ *                modellix_strerror(modellix_task_errcode(tasks[i])));
+ *     for (int i = 0; i < 3; i++)
+ *         modellix_task_free(tasks[i]);
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_client_wait_all(modellix_client *c, modellix_task *const *tasks,
                                                             size_t n, int64_t timeout_ms);
@@ -188,6 +228,7 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_client_wait_all(modellix_client *c,
  *             finished in the same step). Tasks already terminal on entry count at once.
  * @return ::MODELLIX_OK, ::MODELLIX_ETIMEOUT, ::MODELLIX_ECANCELED, ::MODELLIX_EINVAL (no non-NULL
  *         task, or a task of another client).
+ * @since 1.0
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_client_wait_any(modellix_client *c, modellix_task *const *tasks,
                                                             size_t n, int64_t timeout_ms, size_t *index_out);
@@ -197,16 +238,18 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_client_wait_any(modellix_client *c,
  * completion callback. libmodellix never reads or frees it. Default NULL.
  *
  * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ * @since 1.0
  */
 MODELLIX_API int modellix_task_set_user_data(modellix_task *t, void *user_data);
 
-/** The pointer given to modellix_task_set_user_data(), or NULL. */
+/** The pointer given to modellix_task_set_user_data(), or NULL. @since 1.0 */
 MODELLIX_API void *modellix_task_user_data(const modellix_task *t);
 
 /**
  * Free a task (its strings become invalid). The task on the service is not affected. A queued
  * submission is dropped unsent; one that is being sent is abandoned (its outcome is unknown, and is
  * logged as such). NULL is ignored.
+ * @since 1.0
  */
 MODELLIX_API void modellix_task_free(modellix_task *t);
 
@@ -216,62 +259,67 @@ MODELLIX_API void modellix_task_free(modellix_task *t);
 /**
  * The task id given by the service (or to modellix_task_attach()). NULL for a task queued with
  * modellix_task_submit_async() until its submission is accepted (and for good if it never is).
+ * @since 1.0
  */
 MODELLIX_API const char *modellix_task_id(const modellix_task *t);
 
-/** The model slug given to modellix_task_submit(), or NULL for an attached task. */
+/** The model slug given to modellix_task_submit(), or NULL for an attached task. @since 1.0 */
 MODELLIX_API const char *modellix_task_model_slug(const modellix_task *t);
 
-/** The last known state: one of ::modellix_task_state. */
+/** The last known state: one of ::modellix_task_state. @since 1.0 */
 MODELLIX_API int32_t modellix_task_status(const modellix_task *t);
 
-/** The status word exactly as the service sent it last (e.g. "processing"), or NULL before any. */
+/** The status word exactly as the service sent it last (e.g. "processing"), or NULL before any. @since 1.0 */
 MODELLIX_API const char *modellix_task_status_text(const modellix_task *t);
 
 /**
  * The result code of the task's last failed operation (::MODELLIX_OK if none). A failed task reports
  * ::MODELLIX_ETASK_FAILED.
+ * @since 1.0
  */
 MODELLIX_API int32_t modellix_task_errcode(const modellix_task *t);
 
 /**
  * A message for the task's last failure: for a failed task, the service's error detail when it sent
  * one (data.error.message, data.error or data.message); "" if none. Never NULL. Never contains a key.
+ * @since 1.0
  */
 MODELLIX_API const char *modellix_task_errmsg(const modellix_task *t);
 
-/** The HTTP status of the task's last response, or 0 if there was none. */
+/** The HTTP status of the task's last response, or 0 if there was none. @since 1.0 */
 MODELLIX_API int32_t modellix_task_http_status(const modellix_task *t);
 
-/** The server request id of the task's last response (X-Request-Id or result.metadata.request_id), or NULL. */
+/** The server request id of the task's last response (X-Request-Id or result.metadata.request_id), or NULL.
+ * @since 1.0 */
 MODELLIX_API const char *modellix_task_request_id(const modellix_task *t);
 
 /**
  * The raw body of the last successful response about this task (the submit answer, then each poll
  * answer), as received, NUL-terminated; NULL before any. Use it for fields this API has no accessor
  * for (metadata, extensions, model-specific data).
+ * @since 1.0
  */
 MODELLIX_API const char *modellix_task_json(const modellix_task *t);
 
-/** The number of result resources (0 unless the task succeeded). At most 1000. */
+/** The number of result resources (0 unless the task succeeded). At most 1000. @since 1.0 */
 MODELLIX_API size_t modellix_task_resource_count(const modellix_task *t);
 
-/** Resource @p i's URL (signed, expires about 24 h after the task ends), or NULL if i is out of range. */
+/** Resource @p i's URL (signed, expires about 24 h after the task ends), or NULL if i is out of range. @since 1.0 */
 MODELLIX_API const char *modellix_task_resource_url(const modellix_task *t, size_t i);
 
-/** Resource @p i's type ("image", "video", ...) or NULL if absent or out of range. */
+/** Resource @p i's type ("image", "video", ...) or NULL if absent or out of range. @since 1.0 */
 MODELLIX_API const char *modellix_task_resource_type(const modellix_task *t, size_t i);
 
-/** Resource @p i's format ("png", "mp4", ...) or NULL if absent or out of range. */
+/** Resource @p i's format ("png", "mp4", ...) or NULL if absent or out of range. @since 1.0 */
 MODELLIX_API const char *modellix_task_resource_format(const modellix_task *t, size_t i);
 
-/** Resource @p i's role ("primary", ...) or NULL if absent or out of range. */
+/** Resource @p i's role ("primary", ...) or NULL if absent or out of range. @since 1.0 */
 MODELLIX_API const char *modellix_task_resource_role(const modellix_task *t, size_t i);
 
-/** Resource @p i's width in pixels, or 0 if absent, not a positive integer, or out of range. */
+/** Resource @p i's width in pixels, or 0 if absent, not a positive integer, or out of range. @since 1.0 */
 MODELLIX_API int64_t modellix_task_resource_width(const modellix_task *t, size_t i);
 
-/** Resource @p i's height in pixels, or 0 if absent, not a positive integer, or out of range. */
+/** Resource @p i's height in pixels, or 0 if absent, not a positive integer, or out of range. @since 1.0 */
 MODELLIX_API int64_t modellix_task_resource_height(const modellix_task *t, size_t i);
 
 MODELLIX_END_DECLS
