@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from . import aio, media
+from . import aio, journal, media
 from ._lib import C as _C, ENV as LIBRARY_ENV, LibraryNotFoundError, library_path
 from ._types import (DATA_URI_MAX_INPUT, DownloadFlag, Fault, JournalState, JournalSync, LogLevel, Operation, Result,
                      SubmitPath, SubmitState, TaskState)
-from .client import SLICE_MS, Client
+from .client import SLICE_MS, Client, TaskInfo
 from .errors import (AuthError, CanceledError, DeadlineError, ExistsError, HTTPError, InitError, InvalidArgumentError,
                      LocalIOError, ModellixError, NetworkError, NoKeyError, NotFoundError, OutcomeUnknownError,
                      OutOfMemoryError, PaymentError, ProtocolError, RateLimitError, ServerError, StateError,
@@ -38,7 +38,7 @@ from .task import Download, Resource, SubmitInterrupted, Task
 __version__ = "1.1.0"
 
 __all__ = [
-    "Client", "Task", "Resource", "Download", "Models", "Model", "RetryPolicy", "Attempt", "aio", "media",
+    "Client", "Task", "TaskInfo", "journal", "Resource", "Download", "Models", "Model", "RetryPolicy", "Attempt", "aio", "media",
     "Result", "TaskState", "SubmitState", "LogLevel", "DownloadFlag", "Operation", "Fault", "SubmitPath",
     "JournalSync", "JournalState",
     "DATA_URI_MAX_INPUT", "SLICE_MS", "LIBRARY_ENV", "library_path", "version", "version_info", "strerror",

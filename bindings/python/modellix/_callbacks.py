@@ -18,9 +18,10 @@ import threading
 import traceback
 from typing import Any, Callable, Dict, Optional
 
-from ._lib import ATTEMPT_FN, DESTROY_FN, LOG_FN, POLL_FN, PROGRESS_FN, RETRY_FN, TASK_FN
+from ._lib import ATTEMPT_FN, DESTROY_FN, LOG_FN, POLL_FN, POLL_TASK_FN, PROGRESS_FN, RETRY_FN, TASK_FN
 
-__all__ = ["register", "release", "registered", "LOG", "TASK", "POLL", "PROGRESS", "ATTEMPT", "RETRY", "DESTROY"]
+__all__ = ["register", "release", "registered", "LOG", "TASK", "POLL", "PROGRESS", "ATTEMPT", "RETRY", "DESTROY",
+           "POLL_TASK"]
 
 _registry: Dict[int, Callable[..., Any]] = {}
 _lock = threading.Lock()
@@ -105,6 +106,16 @@ def _poll(age_ms: int, polls: int, token: Optional[int]) -> int:
     return 2000  # the default schedule's shortest delay
 
 
+def _poll_task(task_ptr: Optional[int], age_ms: int, polls: int, token: Optional[int]) -> int:
+    fn = lookup(token)
+    if fn is not None and task_ptr:
+        try:
+            return int(fn(task_ptr, age_ms, polls))
+        except BaseException:
+            report("poll schedule")
+    return 2000
+
+
 def _progress(task_ptr: Optional[int], index: int, received: int, total: int, token: Optional[int]) -> int:
     fn = lookup(token)
     if fn is not None and task_ptr:
@@ -139,6 +150,7 @@ def _retry(attempt_ptr: Optional[int], token: Optional[int]) -> int:
 LOG = LOG_FN(_log)
 TASK = TASK_FN(_task)
 POLL = POLL_FN(_poll)
+POLL_TASK = POLL_TASK_FN(_poll_task)
 PROGRESS = PROGRESS_FN(_progress)
 ATTEMPT = ATTEMPT_FN(_attempt)
 RETRY = RETRY_FN(_retry)

@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from . import _config
 
 __all__ = ["C", "ENV", "SONAME", "LibraryNotFoundError", "library_path", "LOG_FN", "TASK_FN", "DESTROY_FN",
-           "POLL_FN", "PROGRESS_FN", "ATTEMPT_FN", "RETRY_FN", "MISSING_1_1"]
+           "POLL_FN", "PROGRESS_FN", "ATTEMPT_FN", "RETRY_FN", "POLL_TASK_FN", "MISSING_1_1", "has", "need"]
 
 ENV = "MODELLIX_LIBRARY"
 SONAME = "libmodellix.so.1"
@@ -86,6 +86,7 @@ POLL_FN = ctypes.CFUNCTYPE(_i64, _i64, _i32, _p)                 # modellix_poll
 PROGRESS_FN = ctypes.CFUNCTYPE(_i, _p, _sz, _i64, _i64, _p)      # modellix_progress_fn
 ATTEMPT_FN = ctypes.CFUNCTYPE(None, _p, _i64, _p)                # modellix_attempt_fn
 RETRY_FN = ctypes.CFUNCTYPE(_i64, _p, _p)                        # modellix_retry_fn
+POLL_TASK_FN = ctypes.CFUNCTYPE(_i64, _p, _i64, _i32, _p)        # modellix_poll_task_fn (1.1)
 
 _SIG = Tuple[Any, Sequence[Any]]
 
@@ -209,7 +210,35 @@ _SIGNATURES: Dict[str, _SIG] = {
 
 # MODELLIX_1.1 calls this binding knows; bound when the loaded library has them (older 1.0.x libraries
 # do not), else listed in MISSING_1_1 and the Python method that needs one raises StateError.
-_SIGNATURES_1_1: Dict[str, _SIG] = {}
+_SIGNATURES_1_1: Dict[str, _SIG] = {
+    # client.h
+    "modellix_options_set_poll_schedule_task": (_i, [_p, POLL_TASK_FN, _p, DESTROY_FN]),
+    "modellix_options_set_proxy": (_i, [_p, _s]),
+    "modellix_options_set_no_proxy": (_i, [_p, _s]),
+    "modellix_options_set_proxy_from_env": (_i, [_p, _i32]),
+    "modellix_client_poll_stats_export": (_i, [_pp, _p]),
+    "modellix_client_poll_stats_import": (_i, [_p, _s]),
+    # journal.h
+    "modellix_options_set_journal_path": (_i, [_p, _s]),
+    "modellix_options_set_journal_profile": (_i, [_p, _s]),
+    "modellix_options_set_journal_sync": (_i, [_p, _i32]),
+    "modellix_options_set_journal_compaction": (_i, [_p, _i64, _i32]),
+    "modellix_journal_open": (_i, [_pp, _s]),
+    "modellix_journal_free": (None, [_p]),
+    "modellix_journal_count": (_sz, [_p]),
+    "modellix_journal_skipped": (_sz, [_p]),
+    "modellix_journal_entry_intent_id": (_s, [_p, _sz]),
+    "modellix_journal_entry_task_id": (_s, [_p, _sz]),
+    "modellix_journal_entry_model_slug": (_s, [_p, _sz]),
+    "modellix_journal_entry_base_url": (_s, [_p, _sz]),
+    "modellix_journal_entry_profile": (_s, [_p, _sz]),
+    "modellix_journal_entry_state": (_i32, [_p, _sz]),
+    "modellix_journal_entry_created_ms": (_i64, [_p, _sz]),
+    "modellix_journal_entry_updated_ms": (_i64, [_p, _sz]),
+    "modellix_journal_entry_pid": (_i64, [_p, _sz]),
+    "modellix_journal_clear": (_i, [_s]),
+    "modellix_client_attach_pending": (_i, [ctypes.POINTER(_pp), _psz, _p]),
+}
 
 
 class _Api:
@@ -247,6 +276,10 @@ def has(name: str) -> bool:
     return name in vars(C)
 
 
-def optional(name: str) -> Optional[Callable[..., Any]]:
+def need(name: str) -> Callable[..., Any]:
+    """C.<name> for a 1.1 call, or StateError (ESTATE) naming it if the loaded library lacks it."""
     f: Optional[Callable[..., Any]] = vars(C).get(name)
+    if f is None:
+        from .errors import StateError
+        raise StateError(-21, "the loaded libmodellix (%s) has no modellix_%s (added in 1.1)" % (_path, name))
     return f

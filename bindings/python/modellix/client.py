@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
+import json
 import math
 import threading
 import time
@@ -11,9 +13,9 @@ import weakref
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from . import _callbacks, _signals
-from ._lib import C
-from ._types import LogLevel, Result, SubmitPath, SubmitState, TaskState
-from ._util import JSONBody, PathLike, StrOrBytes, cpath, cstr, text
+from ._lib import C, need
+from ._types import JournalSync, LogLevel, Result, SubmitPath, SubmitState, TaskState
+from ._util import JSONBody, PathLike, StrOrBytes, cpath, cstr, take_string, text
 from .errors import DeadlineError, ModellixError, StateError, check, closed, error_for, strerror
 from .models import Models
 from .retry import Attempt, RetryPolicy
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
     from .task import Task
 
 __all__ = ["Client", "SLICE_MS", "LogFunction", "TaskFunction", "ProgressFunction", "PollFunction",
-           "AttemptFunction"]
+           "AttemptFunction", "PollTaskFunction", "TaskInfo"]
 
 #: The longest single C wait inside a blocking call: Python checks for signals (Ctrl-C) between slices.
 SLICE_MS = 50
@@ -32,6 +34,24 @@ TaskFunction = Callable[["Task"], None]
 ProgressFunction = Callable[["Task", int, int, int], Optional[bool]]
 PollFunction = Callable[[int, int], int]
 AttemptFunction = Callable[[Attempt, int], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskInfo:
+    """What a poll_schedule_task callback is told about the task it schedules (read during the call)."""
+
+    id: Optional[str]
+    model: Optional[str]
+    status: Union[TaskState, int]
+
+    @classmethod
+    def _read(cls, ptr: int) -> "TaskInfo":
+        status = int(C.task_status(ptr))
+        return cls(id=text(C.task_id(ptr)), model=text(C.task_model_slug(ptr)),
+                   status=TaskState(status) if status in TaskState._value2member_map_ else status)
+
+
+PollTaskFunction = Callable[[TaskInfo, int, int], int]
 
 _global_lock = threading.Lock()
 _global_ready = False
@@ -69,7 +89,12 @@ class Client:
                  submit_path: Optional[int] = None, random_seed: Optional[int] = None,
                  poll_schedule: Optional[PollFunction] = None, on_progress: Optional[ProgressFunction] = None,
                  on_attempt: Optional[AttemptFunction] = None,
-                 download_limits: Optional[Tuple[int, int, int]] = None) -> None:
+                 download_limits: Optional[Tuple[int, int, int]] = None,
+                 poll_schedule_task: Optional[PollTaskFunction] = None, proxy: Optional[StrOrBytes] = None,
+                 no_proxy: Optional[StrOrBytes] = None, proxy_from_env: Optional[bool] = None,
+                 journal_path: Optional[PathLike] = None, journal_profile: Optional[StrOrBytes] = None,
+                 journal_sync: Optional[int] = None,
+                 journal_compaction: Optional[Tuple[int, int]] = None) -> None:
         self._ptr: Optional[int] = None
         self._lock = threading.RLock()     # serialises every call on the client and its tasks
         self._cancel_lock = threading.Lock()   # cancel() vs close(): the pointer is read and used under it
@@ -122,6 +147,20 @@ class Client:
                 setter(C.options_set_random_seed, int(random_seed))
             if download_limits is not None:
                 setter(C.options_set_download_limits, *(int(v) for v in download_limits))
+            if proxy is not None:
+                setter(need("options_set_proxy"), cstr(proxy, "proxy"))
+            if no_proxy is not None:
+                setter(need("options_set_no_proxy"), cstr(no_proxy, "no_proxy"))
+            if proxy_from_env is not None:
+                setter(need("options_set_proxy_from_env"), 1 if proxy_from_env else 0)
+            if journal_path is not None:
+                setter(need("options_set_journal_path"), cpath(journal_path, "journal_path"))
+            if journal_profile is not None:
+                setter(need("options_set_journal_profile"), cstr(journal_profile, "journal_profile"))
+            if journal_sync is not None:
+                setter(need("options_set_journal_sync"), int(JournalSync(journal_sync)))
+            if journal_compaction is not None:
+                setter(need("options_set_journal_compaction"), int(journal_compaction[0]), int(journal_compaction[1]))
             if retry is not None:
                 self._set_retry(opts, retry)
             self._register(C.options_set_log_callback, opts, _callbacks.LOG, on_log)
@@ -142,6 +181,11 @@ class Client:
                 self._register(C.options_set_progress_callback, opts, _callbacks.PROGRESS, progress)
             if poll_schedule is not None:
                 self._register(C.options_set_poll_schedule, opts, _callbacks.POLL, poll_schedule)
+            if poll_schedule_task is not None:
+                def poll_task(ptr: int, age_ms: int, polls: int) -> int:
+                    assert poll_schedule_task is not None
+                    return int(poll_schedule_task(TaskInfo._read(ptr), age_ms, polls))
+                self._register(need("options_set_poll_schedule_task"), opts, _callbacks.POLL_TASK, poll_task)
             if on_attempt is not None:
                 def attempt(ptr: int, delay_ms: int) -> None:
                     if on_attempt is not None:
@@ -457,6 +501,44 @@ class Client:
             return every
         with every:
             return every.filter(type, provider, search, limit)
+
+    # 1.1: journal and poll statistics -------------------------------------------------------------
+
+    def attach_pending(self) -> List["Task"]:
+        """Tasks for every unfinished (accepted) entry of this client's journal with its base URL and
+        profile, in journal order; their final records are written when they are seen to end.
+        StateError if the client has no journal."""
+        from .task import Task
+        arr = ctypes.POINTER(ctypes.c_void_p)()
+        n = ctypes.c_size_t(0)
+        with self._calling(drives=True) as c:
+            rc = int(need("client_attach_pending")(ctypes.byref(arr), ctypes.byref(n), c))
+            if rc != Result.OK:
+                raise self._error(rc)
+            try:
+                return [Task(self, int(arr[i])) for i in range(n.value)]
+            finally:
+                C.free(arr)
+
+    def poll_stats_export(self) -> Dict[str, Any]:
+        """The poll statistics the client learned (per model: recent task durations), to keep between runs."""
+        out = ctypes.c_void_p()
+        with self._calling() as c:
+            rc = int(need("client_poll_stats_export")(ctypes.byref(out), c))
+            raw = take_string(out)
+            if rc != Result.OK:
+                raise self._error(rc)
+        assert raw is not None
+        stats: Dict[str, Any] = json.loads(raw)
+        return stats
+
+    def poll_stats_import(self, stats: Union[Dict[str, Any], str, bytes]) -> None:
+        """Give back statistics from poll_stats_export() (checked as untrusted input; all or nothing)."""
+        raw = cstr(stats if isinstance(stats, (str, bytes)) else json.dumps(stats), "stats")
+        with self._calling() as c:
+            rc = int(need("client_poll_stats_import")(c, raw))
+            if rc != Result.OK:
+                raise self._error(rc)
 
     def __repr__(self) -> str:
         if self._ptr is None:

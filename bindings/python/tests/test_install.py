@@ -84,7 +84,9 @@ class InstallTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         site = stage + os.environ["MODELLIX_PYTHON_INSTALL_DIR"]
         pkg = os.path.join(site, "modellix")
-        self.assertTrue(os.path.isfile(os.path.join(pkg, "py.typed")))
+        source = os.path.join(PACKAGE_ROOT, "modellix")
+        wanted = sorted(f for f in os.listdir(source) if f.endswith(".py") or f == "py.typed")
+        self.assertEqual(sorted(f for f in os.listdir(pkg) if f != "__pycache__"), wanted)   # meson.build's list
         with open(os.path.join(pkg, "_config.py")) as f:
             config = f.read()
         libdir = [line for line in config.splitlines() if line.startswith("LIBDIR")][0].split("=", 1)[1].strip()
