@@ -374,6 +374,13 @@ static void test_import_hostile(void **state)
     assert_int_equal(s[0], 1063);
     assert_int_equal(mx_sched_samples(c, "bytedance/seedream-4.5-t2i", s), 0); /* replaced */
     free(big);
+    /* nested 100 000 deep (under the size limit): refused by the parser's depth limit, no crash */
+    char *deep = malloc(100001);
+    assert_non_null(deep);
+    memset(deep, '[', 100000);
+    deep[100000] = '\0';
+    assert_int_equal(modellix_client_poll_stats_import(c, deep), MODELLIX_EINVAL);
+    free(deep);
     /* over 256 KiB, whatever it holds */
     size_t huge = 300 * 1024;
     char *h = malloc(huge + 1);
