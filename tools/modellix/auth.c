@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -108,11 +109,26 @@ static size_t read_line(int fd, char *buf, size_t size, int *too_long)
     return n;
 }
 
+static volatile sig_atomic_t prompt_signal;
+
+static void on_prompt_signal(int sig)
+{
+    prompt_signal = sig;
+}
+
 char *auth_prompt_secret(const char *prompt)
 {
     int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
     if (fd < 0)
         return NULL;
+    /* Ctrl-C at the prompt must not leave the terminal without echo: the signal interrupts the read
+     * (no SA_RESTART), the terminal is restored, then the signal is raised again with its old action */
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_prompt_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
     struct termios old, quiet;
     int have = tcgetattr(fd, &old) == 0;
     if (have) {
@@ -131,6 +147,15 @@ char *auth_prompt_secret(const char *prompt)
         tcsetattr(fd, TCSAFLUSH, &old);
     close(fd);
     fputc('\n', stderr);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (prompt_signal) {
+        if (buf)
+            explicit_bzero(buf, 16384 + 2);
+        free(buf);
+        raise(prompt_signal);
+        return NULL;
+    }
     char *key = buf && !too_long ? api_key_normalize(buf) : NULL;
     if (buf) {
         explicit_bzero(buf, 16384 + 2);

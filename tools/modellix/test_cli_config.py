@@ -8,10 +8,12 @@ profile selection uses (seen by the mock), and that no key is ever printed or le
 import json
 import os
 import pty
+import signal
 import select
 import stat
 import subprocess
 import tempfile
+import termios
 import time
 
 from cli_harness import KEY, TOOL, Mock, check, finish, no_key, report, run, run_json, start, tool_env
@@ -263,6 +265,37 @@ try:
           and KEY2.encode() not in seen and load(cfg)["profiles"]["typed"]["apiKey"] == KEY2,
           "auth login on a terminal: hidden prompt, the typed key is not echoed, saved (%r)" %
           seen.replace(KEY2.encode(), b"[KEY]")[-200:])
+
+    # ---- Ctrl-C at the prompt ends the command and gives the terminal its echo back ----
+    pid, master = pty.fork()
+    if pid == 0:
+        env = tool_env(mock, dict(NOKEY), home)
+        env.pop("CI", None)
+        os.execve(TOOL, [TOOL, "auth", "login", "--profile", "aborted"], env)
+    seen, sent, echo_during = b"", False, None
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([master], [], [], 0.2)
+        if r:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        if not sent and b"Enter the Modellix API key" in seen:
+            time.sleep(0.2)
+            echo_during = bool(termios.tcgetattr(master)[3] & termios.ECHO)
+            os.write(master, b"\x03")
+            sent = True
+    echo_after = bool(termios.tcgetattr(master)[3] & termios.ECHO)
+    _, status = os.waitpid(pid, 0)
+    os.close(master)
+    check(sent and echo_during is False and echo_after and os.WIFSIGNALED(status) and
+          os.WTERMSIG(status) == signal.SIGINT and "aborted" not in load(cfg)["profiles"],
+          "Ctrl-C at the hidden prompt: the command ends by SIGINT, echo restored, nothing saved "
+          "(echo during %r, after %r)" % (echo_during, echo_after))
 
     # ---- no key anywhere but config.json; no leftovers ----
     leaks = key_leaks(home)
