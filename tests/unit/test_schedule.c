@@ -51,6 +51,15 @@ static void test_default_is_cli_to_20s(void **state)
     sim_result r = run(c, NULL, 0, 1);
     assert_int_equal(r.requests, 1);
     assert_int_equal(r.detect_ms, 0);
+    /* a first poll that failed within the same millisecond (no answer: polls still 0) is not repeated
+       at once: the next is due on the grid, 2 s */
+    modellix_task *t = mx_task_new(c);
+    assert_non_null(t);
+    t->born_ms = 1000;
+    assert_int_equal(mx_sched_next_delay(c, t, 1000), 0);
+    t->next_poll_ms = 1000;
+    assert_int_equal(mx_sched_next_delay(c, t, 1000), 2000);
+    modellix_task_free(t);
     modellix_client_free(c);
 }
 
