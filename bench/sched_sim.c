@@ -27,7 +27,8 @@ int sim_task(modellix_client *c, const char *slug, int64_t dur_ms, int report_du
         return MODELLIX_ENOMEM;
     }
     /* accepted at virtual time 0, as task.c / queue.c do: born, then the first poll */
-    t->sub_state = MODELLIX_SUBMIT_ACCEPTED;
+    t->submitted = 1;
+    t->state = MX_TS_WATCHING; /* accepted */
     t->status = MODELLIX_TASK_PENDING;
     t->born_ms = 0;
     t->next_poll_ms = 0;

@@ -7,6 +7,7 @@
 #include "fuzz_util.h"
 
 #include "protocol.h"
+#include "sanitize.h"
 #include "validate.h"
 
 #include <modellix/errors.h>
@@ -20,13 +21,23 @@ static int task_id_char(unsigned char c)
            (c && strchr("._~:/+@=-", c));
 }
 
-/* A sanitised server message: 1..300 bytes of UTF-8 without ASCII control characters. */
+/* A server message as sent (1..MX_MESSAGE_RAW_MAX bytes), and what the sanitizer makes of it:
+   1..300 bytes of UTF-8 without ASCII control characters, without the key or a cut-off start of it. */
 static void check_message(const char *m)
 {
+    static const char key[] = "sk-fuzz-SENTINEL-0123456789";
     size_t n = strlen(m);
-    FUZZ_CHECK(n >= 1 && n <= 300);
-    FUZZ_CHECK(!fuzz_has_ascii_control(m));
-    FUZZ_CHECK(fuzz_utf8_valid(m, n));
+    FUZZ_CHECK(n >= 1 && n <= MX_MESSAGE_RAW_MAX);
+    char *s = mx_sanitize(key, m, n, 300, MX_SAN_TEXT);
+    if (!s)
+        return;
+    size_t sn = strlen(s);
+    FUZZ_CHECK(sn >= 1 && sn <= 300);
+    FUZZ_CHECK(!fuzz_has_ascii_control(s));
+    FUZZ_CHECK(fuzz_utf8_valid(s, sn));
+    FUZZ_CHECK(!strstr(s, key));
+    FUZZ_CHECK(sn < MX_REDACT_MIN_FRAGMENT || !fuzz_ends_with_prefix_of(s, key, MX_REDACT_MIN_FRAGMENT));
+    free(s);
 }
 
 static void check_optional_text(const char *s, size_t max)
@@ -86,7 +97,7 @@ static void check_failure(const mx_task_info *ti, int rc, const char *expected, 
     FUZZ_CHECK(mismatch == 0 || mismatch == 1);
     FUZZ_CHECK(!mismatch || expected);
     if (rc == MODELLIX_EPROTOCOL)
-        FUZZ_CHECK(fuzz_err_terminated(err) && err[0] != '\0');
+        FUZZ_CHECK(memchr(err, 0, sizeof ((mx_parse_report *)0)->err) && err[0] != '\0');
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -98,14 +109,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = size - 1;
 
     mx_task_info ti;
-    int mismatch = -1;
-    char err[FUZZ_ERRCAP];
-    fuzz_err_reset(err);
-    int rc = mx_parse_task_response(body, len, expected, &ti, &mismatch, err, sizeof err);
+    mx_parse_report rep;
+    memset(&rep, 0x5a, sizeof rep);
+    int rc = mx_parse_task_response(body, len, expected, &ti, &rep);
+    FUZZ_CHECK(memchr(rep.warn, 0, sizeof rep.warn) && memchr(rep.err, 0, sizeof rep.err));
     if (rc == MODELLIX_OK)
-        check_success(&ti, expected, mismatch);
+        check_success(&ti, expected, rep.mismatch);
     else
-        check_failure(&ti, rc, expected, mismatch, err);
+        check_failure(&ti, rc, expected, rep.mismatch, rep.err);
     mx_task_info_free(&ti);
 
     char *m = mx_parse_error_message(body, len);

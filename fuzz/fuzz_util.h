@@ -136,6 +136,16 @@ static inline int fuzz_trimmed(const char *s)
 }
 
 /* An error buffer filled with a marker byte, so that the checks can see it was terminated. */
+/* 1 if s ends with the first k or more bytes of key (a key cut short). */
+static inline int fuzz_ends_with_prefix_of(const char *s, const char *key, size_t k)
+{
+    size_t n = strlen(s), kl = strlen(key);
+    for (size_t f = k; f <= kl && f <= n; f++)
+        if (memcmp(s + n - f, key, f) == 0)
+            return 1;
+    return 0;
+}
+
 #define FUZZ_ERRCAP 256
 static inline void fuzz_err_reset(char *err)
 {

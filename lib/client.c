@@ -1,34 +1,12 @@
 /* client.c - client lifetime, error state, cancellation and the redacting log sink. */
 #include "internal.h"
 #include "journal.h"
+#include "sanitize.h"
 #include "validate.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Replace every occurrence of the API key in buf with [REDACTED] (defence in depth: messages are
-   built without the key, but a server could echo it back). */
-static void redact(const modellix_client *c, char *buf, size_t cap)
-{
-    /* A key shorter than this is not a real credential (Modellix keys are long); redacting it would
-       mangle ordinary words in messages and, by where "[REDACTED]" lands, reveal the key. */
-    enum { MIN_REDACTED_KEY = 8 };
-    if (!c || !c->key || strlen(c->key) < MIN_REDACTED_KEY)
-        return;
-    size_t kl = strlen(c->key);
-    static const char mark[] = "[REDACTED]";
-    char *p;
-    while ((p = strstr(buf, c->key))) {
-        size_t tail = strlen(p + kl);
-        size_t ml = sizeof mark - 1;
-        if ((size_t)(p - buf) + ml + tail + 1 > cap)
-            tail = cap - (size_t)(p - buf) - ml - 1;
-        memmove(p + ml, p + kl, tail);
-        memcpy(p, mark, ml);
-        p[ml + tail] = '\0';
-    }
-}
 
 void mx_log(modellix_client *c, int32_t level, const char *fmt, ...)
 {
@@ -39,7 +17,7 @@ void mx_log(modellix_client *c, int32_t level, const char *fmt, ...)
     va_start(ap, fmt);
     mx_vfmt(line, sizeof line, fmt, ap);
     va_end(ap);
-    redact(c, line, sizeof line);
+    mx_sanitize_inplace(c->key, line, sizeof line); /* defence in depth: the parts were sanitized */
     ((modellix_log_fn)c->log->fn)(level, line, c->log->user_data);
 }
 
@@ -51,29 +29,24 @@ void mx_clear_error(modellix_client *c)
     c->request_id[0] = '\0';
 }
 
-static void set_task_error(modellix_task *t, int code, int32_t http_status, const char *request_id, const char *msg)
-{
-    t->errcode = code;
-    t->http_status = http_status;
-    free(t->errmsg);
-    t->errmsg = mx_strdup(msg);
-    free(t->request_id);
-    t->request_id = request_id && *request_id ? mx_strdup(request_id) : NULL;
-}
-
 int mx_fail(modellix_client *c, modellix_task *t, int code, int32_t http_status, const char *request_id,
             const char *fmt, ...)
 {
+    char msg[MX_ERRMSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    mx_vfmt(c->errmsg, sizeof c->errmsg, fmt, ap);
+    mx_vfmt(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    redact(c, c->errmsg, sizeof c->errmsg);
+    mx_sanitize_into(c->key, msg, strlen(msg), c->errmsg, sizeof c->errmsg, MX_SAN_TEXT);
     c->errcode = code;
     c->http_status = http_status;
-    mx_fmt(c->request_id, sizeof c->request_id, "%s", request_id ? request_id : "");
-    if (t)
-        set_task_error(t, code, http_status, request_id, c->errmsg);
+    c->request_id[0] = '\0';
+    if (request_id)
+        mx_sanitize_into(c->key, request_id, strlen(request_id), c->request_id, sizeof c->request_id, MX_SAN_TEXT);
+    if (t) {
+        mx_error e = {code, http_status, request_id, msg};
+        mx_task_record_error(t, &e);
+    }
     mx_log(c, code == MODELLIX_ETIMEOUT || code == MODELLIX_ECANCELED ? MODELLIX_LOG_INFO : MODELLIX_LOG_ERROR,
            "%s", c->errmsg);
     return code;
@@ -81,13 +54,9 @@ int mx_fail(modellix_client *c, modellix_task *t, int code, int32_t http_status,
 
 int mx_fail_req(modellix_client *c, modellix_task *t, const mx_req *r)
 {
-    const char *msg = r->msg[0] ? r->msg : modellix_strerror(r->rc);
-    if (r->rc == MODELLIX_EOUTCOME_UNKNOWN)
-        return mx_fail(c, t, r->rc, r->http_status, r->request_id,
-                       "%s. The paid submission's outcome is unknown: do not submit the same request again until "
-                       "you verify whether a task was created",
-                       msg);
-    return mx_fail(c, t, r->rc, r->http_status, r->request_id, "%s", msg);
+    char buf[MX_ERRMSG_MAX];
+    mx_error e = mx_req_error(r, buf, sizeof buf);
+    return mx_fail(c, t, e.code, e.http_status, e.request_id, "%s", e.msg);
 }
 
 static int env_or(const char *opt, const char *env, const char **out)
@@ -184,6 +153,7 @@ int modellix_client_new(modellix_client **out, const modellix_options *opts)
     c->log_level = opts->log_level;
     c->rl_remaining = c->rl_limit = -1;
     atomic_init(&c->cancel_requested, 0);
+    mx_timer_init(&c->pump_timer, mx_queue_timer_fire);
     mx_rng_seed(&c->rng, opts->random_seed);
 
     char err[200] = "";
@@ -227,8 +197,10 @@ int modellix_client_new(modellix_client **out, const modellix_options *opts)
         if (!c->policy)
             rc = modellix_retry_policy_new_default(&c->policy);
     }
-    if (rc == MODELLIX_OK)
+    if (rc == MODELLIX_OK) {
         rc = mx_engine_init(&c->eng);
+        c->engine_up = rc == MODELLIX_OK;
+    }
     int journal_failed = 0;
     if (rc == MODELLIX_OK && opts->journal_path) {
         mx_journal_conf jc = {opts->journal_path, opts->journal_profile, opts->journal_sync, opts->journal_max_bytes,
@@ -255,7 +227,8 @@ void modellix_client_free(modellix_client *c)
 {
     if (!c)
         return;
-    mx_engine_cleanup(&c->eng);
+    if (c->engine_up) /* never before it was set up: its descriptors would be 0 (the caller's stdin) */
+        mx_engine_cleanup(&c->eng);
     mx_journal_close(c->journal);
     wipe_headers(c->auth_header);
     wipe_headers(c->post_headers);

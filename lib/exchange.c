@@ -4,6 +4,7 @@
 #include "exchange.h"
 
 #include "internal.h"
+#include "sanitize.h"
 #include "sockets.h"
 
 #include <errno.h>
@@ -559,7 +560,10 @@ static int64_t server_hint_ms(const mx_req *r)
 
 static void set_http_message(mx_req *r)
 {
-    char *server = mx_parse_error_message(r->resp.data, r->resp.len);
+    /* the key is redacted before the message is cut to fit (sanitize.h) */
+    char *raw = mx_parse_error_message(r->resp.data, r->resp.len);
+    char *server = raw ? mx_sanitize(r->c->key, raw, strlen(raw), 300, MX_SAN_TEXT) : NULL;
+    free(raw);
     if (server)
         mx_fmt(r->msg, sizeof r->msg, "%s %s: HTTP %ld: %s", method_name(r), r->log_path, r->status, server);
     else

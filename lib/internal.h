@@ -114,6 +114,7 @@ struct modellix_client {
     int64_t rl_last_start_ms;
 
     mx_engine eng;
+    int engine_up; /* eng was set up (modellix_client_new got that far) */
     mx_rng rng;
     atomic_int cancel_requested;
 
@@ -122,6 +123,7 @@ struct modellix_client {
     mx_list active;                 /* of modellix_task.a_link: queued, sending or watched tasks */
     int32_t running;                /* async submissions sent and not yet done */
     int halted;                     /* an outcome-unknown submission stopped the queue */
+    mx_timer pump_timer;            /* moves the queue on at the next step (after a free) */
     int continue_on_unknown;
     mx_cb *on_task_done;
     mx_cb *on_progress;
@@ -135,14 +137,49 @@ struct modellix_client {
     char request_id[129];
 };
 
+/* A task's life (lifecycle.c). The state is written only by mx_task_transition(). */
+enum mx_task_state {
+    MX_TS_NEW = 0,     /* made by a submit call, nothing sent yet */
+    MX_TS_IDLE,        /* has an id (attached, or accepted by a blocking submit); nothing running */
+    MX_TS_QUEUED,      /* an async submission waiting for one of the client's slots */
+    MX_TS_SENDING,     /* a submission on the wire */
+    MX_TS_WATCHING,    /* has an id; polled in the background */
+    /* done (mx_task_done): nothing more happens without a new call */
+    MX_TS_SUCCESS,     /* the service says it succeeded */
+    MX_TS_FAILED,      /* the service says it failed */
+    MX_TS_REJECTED,    /* the submission was refused: no task was created */
+    MX_TS_UNKNOWN,     /* the submission's outcome is unknown: a task may exist and be charged */
+    MX_TS_SKIPPED,     /* never sent (an earlier outcome was unknown, or the task was freed queued) */
+    MX_TS_POLL_FAILED  /* background polling ended on a failure; a new poll, watch or wait resumes it */
+};
+
+/* A failure to record on a task: code, HTTP status, server request id and message, all as they
+   came (the lifecycle sanitizes them). */
+typedef struct mx_error {
+    int code;
+    int32_t http_status;
+    const char *request_id;
+    const char *msg;
+} mx_error;
+
+/* The blocking wait a task is part of counts its tasks that became done here. */
+typedef struct mx_waiter {
+    size_t done;
+} mx_waiter;
+
 struct modellix_task {
     modellix_client *c;
     char *id;
     char *slug;
     char *path; /* /api/v1/tasks/{id}, encoded */
-    int32_t status;
+    int32_t state;     /* enum mx_task_state */
+    int submitted;     /* made by a submit call of this client (else attached) */
+    int handed_out;    /* the application holds it (callbacks and waits are about such tasks only) */
+    int freeing;       /* modellix_task_free is ending it: no callback, no waiter */
+    int32_t status;    /* the service's last word: MODELLIX_TASK_* */
     mx_task_info info;
     char *json;
+    char *warning;     /* what was odd in the answer that accepted it, or NULL */
 
     int32_t errcode;
     int32_t http_status;
@@ -154,18 +191,17 @@ struct modellix_task {
     int32_t polls;
     int32_t seen_running;     /* a poll answer said it was not done yet, at age running_age_ms */
     int64_t running_age_ms;
+    int32_t bad_answers; /* identical invalid poll answers in a row (see MX_BAD_ANSWERS_MAX) */
+    char *bad_answer;    /* the last one's message */
+    int answer_invalid;  /* set by the poll answer check: a JSON answer that can never be valid */
 
     /* background work: submission queue and watch (driven by steps and blocking calls) */
-    int32_t sub_state;   /* MODELLIX_SUBMIT_* */
     char *body;          /* an async submission's body until it is sent */
     size_t body_len;
     char *sub_path;      /* its path, for the log */
     mx_req *sub;         /* the async submission in flight */
     mx_req *poll;        /* the background status query in flight */
     mx_timer poll_timer;
-    int watched;         /* polled in the background until done */
-    int done;            /* nothing more happens without a new call: terminal or failed for good */
-    int done_rc;         /* MODELLIX_OK, MODELLIX_ETASK_FAILED or the error that ended it */
     int counted;         /* holds one of the client's max_in_flight slots */
     mx_link q_link;      /* on the client's submission queue */
     mx_link a_link;      /* on the client's active tasks (queued, sending or watched) */
@@ -183,10 +219,12 @@ struct modellix_task {
     char *j_intent;
     int j_settled;
 
-    /* the blocking wait it is part of */
-    void *w_set;
-    int w_started; /* the wait started its watch (and stops it on return) */
+    mx_waiter *waiter; /* the blocking wait it is part of */
+    int wait_started;  /* that wait started its watch (and stops it on return) */
 };
+
+/* Identical invalid poll answers in a row after which a watch ends (MX_TS_POLL_FAILED). */
+#define MX_BAD_ANSWERS_MAX 3
 
 /* Logging (redacted by construction: callers pass only method, path, status and numbers). */
 void mx_log(modellix_client *c, int32_t level, const char *fmt, ...)
@@ -195,15 +233,18 @@ void mx_log(modellix_client *c, int32_t level, const char *fmt, ...)
 #endif
     ;
 
-/* Record a failure on the client (and on the task, if given). Returns code. */
+/* Record the failure of the API call being made on the client (and on the task, if given: the
+   operation failed on it). Only API entry points call this: background work reports on its task
+   (mx_task_transition). The message is sanitized. Returns code. */
 int mx_fail(modellix_client *c, modellix_task *t, int code, int32_t http_status, const char *request_id,
             const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 6, 7)))
 #endif
     ;
-/* Record the failure an exchange ended with. Returns r->rc. */
+/* Record the failure an exchange of the current API call ended with. Returns r->rc. */
 int mx_fail_req(modellix_client *c, modellix_task *t, const mx_req *r);
+/* The start of an API call on the client: its error slot now describes this call. */
 void mx_clear_error(modellix_client *c);
 
 /* Global init used by clients (reference-counted). */
@@ -225,6 +266,26 @@ void mx_pace_update(modellix_client *c, int64_t remaining, int64_t limit, const 
 /* Drive one started exchange to its end within its deadline; the result is in r->rc. */
 void mx_run_exchange(modellix_client *c, mx_req *r);
 
+/* lifecycle.c: the one writer of a task's state, status and error. */
+/* 1 when nothing more happens to the task without a new call (its state is one of the done ones). */
+int mx_task_done(const modellix_task *t);
+/* Move t to `to`. In this order: (1) the state and the error e (sanitized; NULL keeps the error,
+   except that SUCCESS clears it), (2) the record of the change (log; the journal's hook), (3) what
+   the old state held is let go: queue place, poll timer, active list, the max_in_flight slot, (4) the
+   wait t is part of is told, (5) the completion callback runs, (6) the queue moves on. After a move to
+   a done state the caller must not touch t again (the callback may have freed it). */
+void mx_task_transition(modellix_task *t, int32_t to, const mx_error *e);
+/* Record a failed operation's error on t without changing its state (sanitized). */
+void mx_task_record_error(modellix_task *t, const mx_error *e);
+/* Take a valid answer about t: status, result, raw body (redacted), request id and, for an accepted
+   submission, its id and warning. No state change: mx_task_settle() follows. */
+void mx_task_take_answer(modellix_task *t, mx_task_info *info, mx_buf *body, const char *request_id,
+                         const char *warning);
+/* Move t to SUCCESS or FAILED if the service says it is there; else nothing. */
+void mx_task_settle(modellix_task *t);
+/* The error of an exchange r, as a mx_error (its message composed in buf, the rest borrowed from r). */
+mx_error mx_req_error(const mx_req *r, char *buf, size_t cap);
+
 /* Task internals shared by task.c, watch.c, queue.c, wait.c and download.c */
 void mx_task_apply(modellix_task *t, mx_task_info *info, mx_buf *body);
 modellix_task *mx_task_new(modellix_client *c);
@@ -239,17 +300,21 @@ int mx_task_poll_start(modellix_task *t, mx_req *r, int64_t deadline_ms, mx_fini
 /* Prepare r as t's paid POST of body (borrowed) to url (taken over); the caller sets finish. */
 void mx_submission_request(mx_req *r, modellix_task *t, char *url, const char *body, size_t body_len);
 
-/* watch.c: background polling */
+/* watch.c: background polling. Start: t has an id and is IDLE or POLL_FAILED (else nothing). Stop:
+   a WATCHING task goes back to IDLE, its query in flight abandoned. */
 void mx_watch_start(modellix_task *t);
 void mx_watch_stop(modellix_task *t);
-/* The task is done (rc: OK, ETASK_FAILED or its error): release its slot, tell its wait and the
-   completion callback. */
-void mx_task_finish(modellix_task *t, int rc);
-void mx_active_add(modellix_task *t);
-void mx_active_remove(modellix_task *t);
 
-/* queue.c: async submissions */
+/* queue.c: async submissions. Send queued ones while slots are free (or skip them all while the
+   client is halted by an unknown outcome). */
 void mx_queue_pump(modellix_client *c);
-void mx_queue_remove(modellix_task *t);
+/* The client's pump_timer: the queue moves on at the next step. */
+void mx_queue_timer_fire(mx_timer *tm);
+/* watch.c: arm a WATCHING task's poll timer for t->next_poll_ms. */
+void mx_watch_arm(modellix_task *t);
+/* task.c: a submission's exchange r ended: accepted (state accepted_state: IDLE for a blocking
+   submit, WATCHING for an async one, then SUCCESS or FAILED if the answer says so), else REJECTED
+   or UNKNOWN. t may be freed when this returns (a completion callback). */
+void mx_submission_ended(modellix_task *t, const mx_req *r, int32_t accepted_state);
 
 #endif

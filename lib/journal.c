@@ -406,7 +406,7 @@ static void log_compaction(modellix_client *c)
     }
 }
 
-int mx_journal_task_intent(modellix_task *t)
+int mx_journal_task_intent(modellix_task *t, char *msg, size_t msgcap)
 {
     modellix_client *c = t->c;
     if (!c->journal)
@@ -414,9 +414,11 @@ int mx_journal_task_intent(modellix_task *t)
     char err[300], *id;
     int rc = mx_journal_intent(c->journal, c->base_url, t->slug, &id, err, sizeof err);
     log_compaction(c);
-    if (rc != MODELLIX_OK)
-        return mx_fail(c, t, rc, 0, NULL, "POST %s: not sent, because the task journal could not record it: %s",
-                       t->sub_path ? t->sub_path : "", err);
+    if (rc != MODELLIX_OK) {
+        mx_fmt(msg, msgcap, "POST %s: not sent, because the task journal could not record it: %s",
+               t->sub_path ? t->sub_path : "", err);
+        return rc;
+    }
     free(t->j_intent);
     t->j_intent = id;
     t->j_settled = 0;
@@ -440,23 +442,25 @@ void mx_journal_task_settled(modellix_task *t)
     if (!c->journal || t->j_settled)
         return;
     int32_t state;
-    if (t->id) {
-        if (t->status == MODELLIX_TASK_SUCCESS)
-            state = MODELLIX_JOURNAL_SUCCESS;
-        else if (t->status == MODELLIX_TASK_FAILED)
-            state = MODELLIX_JOURNAL_FAILED;
-        else
-            return; /* a poll failed: the task goes on, and stays resumable */
-    } else if (t->j_intent) {
-        if (t->sub_state == MODELLIX_SUBMIT_UNKNOWN)
-            state = MODELLIX_JOURNAL_UNKNOWN;
-        else if (t->sub_state == MODELLIX_SUBMIT_REJECTED)
-            state = MODELLIX_JOURNAL_REJECTED;
-        else
-            return;
-    } else {
-        return; /* never sent: the journal never heard of it */
+    switch (t->state) {
+    case MX_TS_SUCCESS:
+        state = MODELLIX_JOURNAL_SUCCESS;
+        break;
+    case MX_TS_FAILED:
+        state = MODELLIX_JOURNAL_FAILED;
+        break;
+    case MX_TS_UNKNOWN:
+        state = MODELLIX_JOURNAL_UNKNOWN;
+        break;
+    case MX_TS_REJECTED:
+    case MX_TS_SKIPPED: /* an intent written, then freed before a byte left */
+        state = MODELLIX_JOURNAL_REJECTED;
+        break;
+    default:
+        return; /* a poll failed: the task goes on, and stays resumable */
     }
+    if (!t->id && !t->j_intent)
+        return; /* never sent: the journal never heard of it */
     char err[300];
     t->j_settled = 1;
     if (mx_journal_final(c->journal, t->j_intent, t->id, state, err, sizeof err) != MODELLIX_OK)

@@ -44,10 +44,11 @@ int mx_journal_accepted(mx_journal *j, const char *intent_id, const char *task_i
 int mx_journal_final(mx_journal *j, const char *intent_id, const char *task_id, int32_t state, char *err,
                      size_t errlen);
 
-/* Task-level hooks used by the lifecycle (task.c, queue.c, watch.c; lifecycle.c later). */
-/* Before the POST of t leaves. MODELLIX_OK, or the error recorded on the client (and t) with the
-   reason: the caller must then not send. */
-int mx_journal_task_intent(modellix_task *t);
+/* Task-level hooks. The intent is written by the senders (task.c, queue.c) before they move a task
+   to SENDING; the other two by the transition function's record step (lifecycle.c). */
+/* Before the POST of t leaves. MODELLIX_OK, or the error with the reason in msg: the caller must
+   then not send (and reports it: on the client for a blocking submit, on the task for a queued one). */
+int mx_journal_task_intent(modellix_task *t, char *msg, size_t msgcap);
 /* t was accepted (t->id set). Never fails the task: a write failure is logged as a warning. */
 void mx_journal_task_accepted(modellix_task *t);
 /* t is done or its submission ended: the final record, derived from the task (success/failed for a

@@ -7,6 +7,7 @@ int modellix_client_step(modellix_client *c, size_t *active_out)
         *active_out = 0;
     if (!c)
         return MODELLIX_EINVAL;
+    mx_clear_error(c); /* an API call: what happens in the background during it stays on the tasks */
     mx_engine_step(&c->eng, 0);
     if (active_out)
         *active_out = c->active.n;

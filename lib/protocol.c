@@ -2,6 +2,7 @@
 #include "protocol.h"
 
 #include "json_limits.h"
+#include "json_tame.h"
 #include "util.h"
 #include "validate.h"
 
@@ -149,31 +150,16 @@ static int same_trimmed(const json_t *v, const char *want)
     return n == w && memcmp(s, want, w) == 0;
 }
 
-/* Copy text for a message: control, bidirectional-override and invalid UTF-8 characters become
-   spaces; at most max bytes, cut only between whole characters. */
-static char *sanitize_message(const char *s, size_t n, size_t max)
+/* A message as sent: a string without NUL, at most MX_MESSAGE_RAW_MAX bytes (sanitize.h cleans it). */
+static char *raw_message(const json_t *v)
 {
-    mx_buf b = {0};
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        uint32_t cp;
-        size_t l = mx_utf8_next(p + i, n - i, &cp);
-        int bad = !l || mx_unsafe_codepoint(cp);
-        size_t out = bad ? 1 : l;
-        if (b.len + out > max)
-            break;
-        if (mx_buf_append(&b, bad ? " " : (const char *)p + i, out)) {
-            mx_buf_free(&b);
-            return NULL;
-        }
-        i += l ? l : 1;
-    }
-    if (!b.len) {
-        mx_buf_free(&b);
+    if (!json_is_string(v))
         return NULL;
-    }
-    return mx_buf_take(&b);
+    size_t n = json_string_length(v);
+    const char *s = json_string_value(v);
+    if (!n || n > MX_MESSAGE_RAW_MAX || memchr(s, '\0', n))
+        return NULL;
+    return mx_strndup(s, n);
 }
 
 /* Validate and normalise a resource URL: http(s), no credentials; re-serialised by curl. */
@@ -241,16 +227,22 @@ void mx_task_info_free(mx_task_info *ti)
     memset(ti, 0, sizeof *ti);
 }
 
-static json_t *load_limited(const char *body, size_t len)
+/* Parse a body with out-of-range numbers tamed (json_tame.h). *within is 1 when the document keeps
+   the depth and node limits. NULL if it is no JSON document. */
+static json_t *load_tamed(const char *body, size_t len, int *within)
 {
+    *within = 0;
     if (len > MX_RESPONSE_MAX)
         return NULL;
-    json_error_t jerr;
-    json_t *root = json_loadb(body, len, 0, &jerr);
-    if (root && !mx_json_within_limits(root, MX_JSON_MAX_DEPTH, MX_JSON_MAX_NODES)) {
-        json_decref(root);
+    char *copy = mx_strndup(body, len);
+    if (!copy)
         return NULL;
-    }
+    mx_json_tame_numbers(copy, len);
+    json_error_t jerr;
+    json_t *root = json_loadb(copy, len, 0, &jerr);
+    free(copy);
+    if (root)
+        *within = mx_json_within_limits(root, MX_JSON_MAX_DEPTH, MX_JSON_MAX_NODES);
     return root;
 }
 
@@ -266,7 +258,7 @@ static char *failure_detail(const json_t *data)
         msg = json_object_get(data, "message");
     if (!json_is_string(msg))
         return NULL;
-    return sanitize_message(json_string_value(msg), json_string_length(msg), 300);
+    return raw_message(msg);
 }
 
 static int parse_resources(const json_t *data, mx_task_info *out, char *err, size_t errcap)
@@ -322,57 +314,37 @@ static int64_t duration_ms(const json_t *v)
     return -1;
 }
 
-int mx_parse_task_response(const char *body, size_t len, const char *expected_id, mx_task_info *out,
-                           int *mismatch, char *err, size_t errcap)
+/* data.task_id as a validated copy (the expected one on a query), or NULL with rep->err set. */
+static char *read_task_id(const json_t *data, const char *expected_id, mx_parse_report *rep)
 {
-    memset(out, 0, sizeof *out);
-    out->duration_ms = -1;
-    if (mismatch)
-        *mismatch = 0;
-    if (!len) {
-        mx_fmt(err, errcap, "expected a JSON response, got an empty body");
-        return MODELLIX_EPROTOCOL;
-    }
-    json_t *root = load_limited(body, len);
-    if (!root) {
-        mx_fmt(err, errcap, "the response is not valid JSON (or breaks the depth, size or number limits)");
-        return MODELLIX_EPROTOCOL;
-    }
-    int rc = MODELLIX_EPROTOCOL;
-    const json_t *data = json_object_get(root, "data");
-    if (!json_is_object(data)) {
-        mx_fmt(err, errcap, "the response has no \"data\" object");
-        goto done;
-    }
     const json_t *id = json_object_get(data, "task_id");
-    if (expected_id && json_is_string(id) && same_trimmed(id, expected_id)) {
-        /* the usual case on a poll: the id asked about, which was validated when it was given */
-        out->task_id = mx_strdup(expected_id);
-        if (!out->task_id) {
-            rc = MODELLIX_ENOMEM;
-            goto done;
-        }
-    } else {
-        char *raw = dup_safe_string(id, MX_TASK_ID_MAX);
-        if (!raw || mx_validate_task_id(raw, &out->task_id, err, errcap) != MODELLIX_OK) {
-            free(raw);
-            mx_fmt(err, errcap, "the response has no valid data.task_id");
-            goto done;
-        }
+    if (expected_id && json_is_string(id) && same_trimmed(id, expected_id))
+        return mx_strdup(expected_id); /* the usual case on a poll: validated when it was given */
+    char *raw = dup_safe_string(id, MX_TASK_ID_MAX), *valid = NULL;
+    if (!raw || mx_validate_task_id(raw, &valid, rep->err, sizeof rep->err) != MODELLIX_OK) {
         free(raw);
+        mx_fmt(rep->err, sizeof rep->err, "the response has no valid data.task_id");
+        return NULL;
     }
-    if (expected_id && strcmp(out->task_id, expected_id) != 0) {
-        mx_fmt(err, errcap, "the response is about a different task ID");
-        if (mismatch)
-            *mismatch = 1;
-        goto done;
+    free(raw);
+    if (expected_id && strcmp(valid, expected_id) != 0) {
+        mx_fmt(rep->err, sizeof rep->err, "the response is about a different task ID");
+        rep->mismatch = 1;
+        free(valid);
+        return NULL;
     }
+    return valid;
+}
+
+/* Status and resources of `data` into out. MODELLIX_OK, or the error with rep->err. */
+static int read_state(const json_t *data, int need_status, mx_task_info *out, mx_parse_report *rep)
+{
     const json_t *status = json_object_get(data, "status");
-    if (status || expected_id) {
+    if (status || need_status) {
         out->status_word = dup_safe_trimmed(status, MX_SAFE_TEXT_STATUS_MAX);
         if (!out->status_word) {
-            mx_fmt(err, errcap, "the response has no valid data.status");
-            goto done;
+            mx_fmt(rep->err, sizeof rep->err, "the response has no valid data.status");
+            return MODELLIX_EPROTOCOL;
         }
         out->status = mx_status_from_word(out->status_word);
     } else {
@@ -381,7 +353,67 @@ int mx_parse_task_response(const char *body, size_t len, const char *expected_id
     out->duration_ms = duration_ms(json_object_get(data, "duration"));
     if (out->status == MODELLIX_TASK_FAILED)
         out->error_message = failure_detail(data);
-    rc = parse_resources(data, out, err, errcap);
+    return parse_resources(data, out, rep->err, sizeof rep->err);
+}
+
+static void clear_state(mx_task_info *out)
+{
+    char *id = out->task_id;
+    out->task_id = NULL;
+    mx_task_info_free(out);
+    out->task_id = id;
+    out->duration_ms = -1;
+}
+
+int mx_parse_task_response(const char *body, size_t len, const char *expected_id, mx_task_info *out,
+                           mx_parse_report *rep)
+{
+    memset(out, 0, sizeof *out);
+    out->duration_ms = -1;
+    memset(rep, 0, sizeof *rep);
+    if (!len) {
+        rep->not_json = 1;
+        mx_fmt(rep->err, sizeof rep->err, "expected a JSON response, got an empty body");
+        return MODELLIX_EPROTOCOL;
+    }
+    int within;
+    json_t *root = load_tamed(body, len, &within);
+    if (!root) {
+        rep->not_json = 1;
+        mx_fmt(rep->err, sizeof rep->err, "the response is not valid JSON (or is larger than %zu bytes)",
+               (size_t)MX_RESPONSE_MAX);
+        return MODELLIX_EPROTOCOL;
+    }
+    int rc = MODELLIX_EPROTOCOL;
+    const json_t *data = json_object_get(root, "data");
+    if (!json_is_object(data)) {
+        mx_fmt(rep->err, sizeof rep->err, "the response has no \"data\" object");
+        goto done;
+    }
+    if (!within && expected_id) {
+        mx_fmt(rep->err, sizeof rep->err, "the response breaks the depth (%d) or node (%d) limits",
+               MX_JSON_MAX_DEPTH, MX_JSON_MAX_NODES);
+        goto done;
+    }
+    if (!(out->task_id = read_task_id(data, expected_id, rep)))
+        goto done;
+    if (!within) {
+        /* a submission whose answer names its task: accepted, the rest ignored */
+        out->status = MODELLIX_TASK_PENDING;
+        mx_fmt(rep->warn, sizeof rep->warn, "the answer breaks the depth (%d) or node (%d) limits: only its task "
+               "id was read", MX_JSON_MAX_DEPTH, MX_JSON_MAX_NODES);
+        rc = MODELLIX_OK;
+        goto done;
+    }
+    rc = read_state(data, expected_id != NULL, out, rep);
+    if (rc != MODELLIX_OK && !expected_id) {
+        mx_fmt(rep->warn, sizeof rep->warn, "%s: read as pending",
+               rc == MODELLIX_ENOMEM ? "out of memory reading the answer" : rep->err);
+        rep->err[0] = '\0';
+        clear_state(out);
+        out->status = MODELLIX_TASK_PENDING;
+        rc = MODELLIX_OK;
+    }
 done:
     json_decref(root);
     if (rc != MODELLIX_OK)
@@ -391,16 +423,13 @@ done:
 
 char *mx_parse_error_message(const char *body, size_t len)
 {
-    if (!body || !len || len > MX_RESPONSE_MAX)
+    if (!body || !len)
         return NULL;
-    json_error_t jerr;
-    json_t *root = json_loadb(body, len, 0, &jerr);
+    int within;
+    json_t *root = load_tamed(body, len, &within);
     if (!root)
         return NULL;
-    char *m = NULL;
-    const json_t *msg = json_object_get(root, "message");
-    if (json_is_string(msg))
-        m = sanitize_message(json_string_value(msg), json_string_length(msg), 300);
+    char *m = within ? raw_message(json_object_get(root, "message")) : NULL;
     json_decref(root);
     return m;
 }

@@ -18,6 +18,7 @@
 /* The cap of an operation's answers (MODELLIX_OP_*). */
 size_t mx_response_cap(int32_t op);
 #define MX_RESOURCES_MAX 1000
+#define MX_MESSAGE_RAW_MAX 65536
 
 /* Paths (malloc'd; NULL on out of memory). Dynamic segments are percent-encoded like
  * encodeURIComponent: only A-Za-z0-9 and -._~ stay as they are. */
@@ -48,7 +49,7 @@ typedef struct mx_task_info {
     char *task_id;
     char *status_word;   /* as sent */
     int32_t status;      /* MODELLIX_TASK_* */
-    char *error_message; /* detail of a failed task, if any */
+    char *error_message; /* detail of a failed task, if any, as sent (not yet sanitized) */
     char *request_id;    /* result.metadata.request_id, if any */
     mx_resource *resources;
     size_t n_resources;
@@ -57,14 +58,31 @@ typedef struct mx_task_info {
 
 void mx_task_info_free(mx_task_info *ti);
 
-/* Parse a 2xx body of a submit or task query. expected_id (may be NULL for a submit) must equal
- * data.task_id (*mismatch, if not NULL, is set to 1 when that is the failure). Returns MODELLIX_OK or
- * MODELLIX_EPROTOCOL with a message in err. On error *out is left empty. */
-int mx_parse_task_response(const char *body, size_t len, const char *expected_id, mx_task_info *out,
-                           int *mismatch, char *err, size_t errcap);
+/* What a parse of a task answer found besides the result. */
+typedef struct mx_parse_report {
+    int mismatch;   /* the answer names another task than the one asked about */
+    int not_json;   /* the body is no JSON document at all (empty, cut short, garbage): maybe transient */
+    char err[200];  /* why the answer was refused */
+    char warn[200]; /* a submit answer: what was odd without stopping its acceptance ("" if nothing) */
+} mx_parse_report;
 
-/* The "message" of an error envelope, sanitised (control, bidirectional-override and invalid UTF-8
- * characters become spaces; at most 300 bytes, whole characters), or NULL. */
+/* Parse a 2xx body of a task query about expected_id, or (expected_id NULL) of a submission.
+ *
+ * A query's answer must be whole: the asked-for data.task_id, a valid data.status, resources within
+ * the limits; else MODELLIX_EPROTOCOL with rep->err (and rep->mismatch / rep->not_json set).
+ *
+ * A submission's answer follows the acceptance rule: when it carries a valid data.task_id the task
+ * exists and is accepted, whatever else is odd (an invalid status reads as pending, invalid resources
+ * as none, a document beyond the depth or node limits as an id alone); each oddity is described in
+ * rep->warn. Without a valid id it is MODELLIX_EPROTOCOL.
+ *
+ * Numbers beyond int64 or double are read as 0 instead of failing the document (json_tame.h).
+ * On error *out is left empty. */
+int mx_parse_task_response(const char *body, size_t len, const char *expected_id, mx_task_info *out,
+                           mx_parse_report *rep);
+
+/* The "message" of an error envelope as sent (at most MX_MESSAGE_RAW_MAX bytes, else NULL), or NULL.
+ * Not sanitized: it goes through mx_sanitize() (sanitize.h) before it is stored or shown. */
 char *mx_parse_error_message(const char *body, size_t len);
 
 /* Retry-After: delta-seconds or an HTTP date, in ms from now (now_unix: current wall-clock seconds).

@@ -3,30 +3,26 @@
  * A slot is taken when a submission is sent and released when the task is done (terminal, or its
  * submission failed): the team's concurrency limit is respected by the client itself, so queued
  * submissions wait here instead of drawing 429s. After an unknown outcome the rest of the queue is
- * skipped unless the client was told to continue. */
+ * skipped, unless the client was told to continue, until modellix_client_resume(). Every change of
+ * a task's state is a transition (lifecycle.c). */
 #include "internal.h"
 #include "journal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-void mx_queue_remove(modellix_task *t)
-{
-    mx_list_unlink(&t->c->queue, &t->q_link);
-}
-
 static void skip_rest(modellix_client *c)
 {
     while (c->queue.head) {
         modellix_task *t = MX_CONTAINER(c->queue.head, modellix_task, q_link);
-        mx_queue_remove(t);
-        t->sub_state = MODELLIX_SUBMIT_SKIPPED;
-        t->status = MODELLIX_TASK_UNKNOWN;
         free(t->body);
         t->body = NULL;
-        mx_task_finish(t, mx_fail(c, t, MODELLIX_ECANCELED, 0, NULL,
-                                  "%s: not sent, because an earlier submission's outcome is unknown",
-                                  t->sub_path));
+        mx_error e = {MODELLIX_ECANCELED, 0, NULL, NULL};
+        char msg[300];
+        mx_fmt(msg, sizeof msg, "%s: not sent, because an earlier submission's outcome is unknown (see "
+               "modellix_client_resume())", t->sub_path);
+        e.msg = msg;
+        mx_task_transition(t, MX_TS_SKIPPED, &e); /* unlinks it from the queue */
     }
 }
 
@@ -34,60 +30,40 @@ static void skip_rest(modellix_client *c)
 static void submitted(mx_req *r, void *ctx)
 {
     modellix_task *t = ctx;
-    modellix_client *c = t->c;
     free(t->body);
     t->body = NULL;
-    int rc = r->rc == MODELLIX_OK ? MODELLIX_OK : mx_fail_req(c, t, r);
-    mx_req_delete(&c->eng, r);
     t->sub = NULL;
-    if (rc == MODELLIX_OK) {
-        t->sub_state = MODELLIX_SUBMIT_ACCEPTED;
-        t->born_ms = mx_now_ms();
-        t->next_poll_ms = t->born_ms + mx_sched_next_delay(c, t, t->born_ms);
-        mx_log(c, MODELLIX_LOG_INFO, "submitted %s: task %s", t->sub_path, t->id);
-        mx_journal_task_accepted(t); /* journal: the task id */
-        free(t->sub_path); /* only needed while the submission is pending */
-        t->sub_path = NULL;
-        mx_watch_start(t); /* keeps its slot until it is done */
-        return;
-    }
-    int unknown = rc == MODELLIX_EOUTCOME_UNKNOWN;
-    t->sub_state = unknown ? MODELLIX_SUBMIT_UNKNOWN : MODELLIX_SUBMIT_REJECTED;
-    t->status = MODELLIX_TASK_UNKNOWN;
-    if (unknown && !c->continue_on_unknown)
-        c->halted = 1;
-    mx_task_finish(t, rc);
-    if (c->halted)
-        skip_rest(c);
+    mx_submission_ended(t, r, MX_TS_WATCHING); /* may end with t done (and freed by the callback) */
+    mx_req_delete(&r->c->eng, r);
 }
 
 static void send_one(modellix_task *t)
 {
     modellix_client *c = t->c;
     /* journal: the intent before the paid POST leaves; without it nothing is sent */
-    if (mx_journal_task_intent(t) != MODELLIX_OK) {
+    char jerr[300];
+    int jrc = mx_journal_task_intent(t, jerr, sizeof jerr);
+    if (jrc != MODELLIX_OK) {
         free(t->body);
         t->body = NULL;
-        t->sub_state = MODELLIX_SUBMIT_REJECTED;
-        t->status = MODELLIX_TASK_UNKNOWN;
-        mx_task_finish(t, t->errcode);
+        mx_error e = {jrc, 0, NULL, jerr};
+        mx_task_transition(t, MX_TS_REJECTED, &e);
         return;
     }
     char *url = mx_join_url(c->base_url, t->sub_path);
-    mx_req *r = mx_req_new(&c->eng);
-    if (!url || !r) {
+    mx_req *r = url ? mx_req_new(&c->eng) : NULL;
+    if (!r) {
         free(url);
-        free(r);
-        t->sub_state = MODELLIX_SUBMIT_REJECTED;
-        mx_task_finish(t, mx_fail(c, t, MODELLIX_ENOMEM, 0, NULL, "out of memory; the submission was not sent"));
+        mx_error e = {MODELLIX_ENOMEM, 0, NULL, "out of memory; the submission was not sent"};
+        mx_task_transition(t, MX_TS_REJECTED, &e);
         return;
     }
     t->sub = r;
     mx_submission_request(r, t, url, t->body, t->body_len);
     r->finish = submitted;
-    t->sub_state = MODELLIX_SUBMIT_SENDING;
     t->counted = 1;
     c->running++;
+    mx_task_transition(t, MX_TS_SENDING, NULL); /* before the paid request leaves */
     mx_req_start(r, mx_add_ms(mx_now_ms(), c->call_timeout_ms));
 }
 
@@ -97,11 +73,17 @@ void mx_queue_pump(modellix_client *c)
         skip_rest(c);
         return;
     }
-    while (c->queue.head && c->running < c->max_in_flight) {
+    while (c->queue.head && c->running < c->max_in_flight && !c->halted) {
         modellix_task *t = MX_CONTAINER(c->queue.head, modellix_task, q_link);
-        mx_queue_remove(t);
         send_one(t);
     }
+    if (c->halted)
+        skip_rest(c);
+}
+
+void mx_queue_timer_fire(mx_timer *tm)
+{
+    mx_queue_pump(MX_CONTAINER(tm, modellix_client, pump_timer));
 }
 
 int modellix_task_submit_async(modellix_task **out, modellix_client *c, const char *model_slug, const char *body_json)
@@ -122,10 +104,38 @@ int modellix_task_submit_async(modellix_task **out, modellix_client *c, const ch
         return mx_fail(c, NULL, MODELLIX_ENOMEM, 0, NULL, "out of memory");
     }
     t->body_len = blen;
-    t->sub_state = MODELLIX_SUBMIT_QUEUED;
-    mx_active_add(t);
+    t->handed_out = 1;
     mx_list_push(&c->queue, &t->q_link);
+    mx_task_transition(t, MX_TS_QUEUED, NULL);
     mx_queue_pump(c);
     *out = t;
     return MODELLIX_OK;
+}
+
+int modellix_client_resume(modellix_client *c)
+{
+    if (!c)
+        return MODELLIX_EINVAL;
+    mx_clear_error(c);
+    if (c->halted)
+        mx_log(c, MODELLIX_LOG_INFO, "the submission queue resumes after an unknown outcome");
+    c->halted = 0;
+    mx_queue_pump(c);
+    return MODELLIX_OK;
+}
+
+int32_t modellix_client_halted(const modellix_client *c)
+{
+    return c ? c->halted : 0;
+}
+
+size_t modellix_client_pending_count(const modellix_client *c)
+{
+    size_t n = 0;
+    if (c)
+        for (const mx_link *l = c->active.head; l; l = l->next) {
+            const modellix_task *t = MX_CONTAINER(l, modellix_task, a_link);
+            n += t->state == MX_TS_QUEUED || t->state == MX_TS_SENDING;
+        }
+    return n;
 }

@@ -260,7 +260,7 @@ int64_t mx_sched_next_delay(modellix_client *c, const modellix_task *t, int64_t 
 void mx_sched_observe(modellix_client *c, modellix_task *t, int32_t before, int64_t now_ms)
 {
     /* only tasks submitted here: their age is their duration so far (an attached task's is not) */
-    if (!t->slug || t->sub_state != MODELLIX_SUBMIT_ACCEPTED)
+    if (!t->slug || modellix_task_submit_state(t) != MODELLIX_SUBMIT_ACCEPTED)
         return;
     int64_t age = now_ms - t->born_ms;
     if (age < 0)

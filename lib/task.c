@@ -36,64 +36,46 @@ modellix_task *mx_task_new(modellix_client *c)
         return NULL;
     t->c = c;
     t->born_ms = mx_now_ms();
-    t->sub_state = MODELLIX_SUBMIT_NONE;
+    t->state = MX_TS_NEW;
     mx_timer_init(&t->poll_timer, NULL);
     return t;
 }
 
 int mx_task_set_id(modellix_task *t, char *id)
 {
+    char *path = mx_path_task(id);
+    if (!path)
+        return MODELLIX_ENOMEM;
+    free(t->id);
+    free(t->path);
     t->id = id;
-    t->path = mx_path_task(id);
-    return t->path ? MODELLIX_OK : MODELLIX_ENOMEM;
+    t->path = path;
+    return MODELLIX_OK;
 }
 
-void mx_task_apply(modellix_task *t, mx_task_info *info, mx_buf *body)
-{
-    t->status = info->status;
-    mx_task_info_free(&t->info);
-    t->info = *info;
-    memset(info, 0, sizeof *info);
-    free(t->json);
-    t->json = mx_buf_take(body);
-    t->errcode = MODELLIX_OK;
-    t->http_status = 200;
-    free(t->errmsg);
-    t->errmsg = NULL;
-    if (t->status == MODELLIX_TASK_FAILED) {
-        t->errcode = MODELLIX_ETASK_FAILED;
-        t->errmsg = mx_strdup(t->info.error_message ? t->info.error_message : "the task failed");
-    }
-}
-
-static void keep_request_id(modellix_task *t, const mx_req *r)
-{
-    free(t->request_id);
-    const char *rid = r->request_id[0] ? r->request_id : t->info.request_id;
-    t->request_id = rid ? mx_strdup(rid) : NULL;
-}
-
+/* The acceptance rule: a 2xx answer that names a valid task id is an accepted task, whatever else is
+   odd in it (a warning on the task). Without one, the outcome is unknown. */
 static int submit_accept(mx_req *r, int *retryable, void *ctx)
 {
     modellix_task *t = ctx;
     mx_task_info info;
-    char err[200];
-    if (mx_parse_task_response(r->resp.data, r->resp.len, NULL, &info, NULL, err, sizeof err) != MODELLIX_OK) {
+    mx_parse_report rep;
+    int rc = mx_parse_task_response(r->resp.data, r->resp.len, NULL, &info, &rep);
+    if (rc != MODELLIX_OK) {
         *retryable = 1;
-        mx_fmt(r->msg, sizeof r->msg, "POST %s: HTTP %ld but %s", r->log_path, r->status, err);
+        mx_fmt(r->msg, sizeof r->msg, "POST %s: HTTP %ld but %s", r->log_path, r->status,
+               rc == MODELLIX_ENOMEM ? "out of memory reading the answer" : rep.err);
         return MODELLIX_EOUTCOME_UNKNOWN;
     }
-    char *id = mx_strdup(info.task_id);
-    if (!id || mx_task_set_id(t, id) != MODELLIX_OK) {
-        free(id);
-        t->id = NULL;
-        mx_task_info_free(&info);
-        /* the task exists on the service but cannot be held here: its outcome is unknown to the caller */
+    mx_task_take_answer(t, &info, &r->resp, r->request_id, rep.warn);
+    mx_task_info_free(&info);
+    if (!t->id) {
+        /* the task exists on the service but its id could not be kept here */
         mx_fmt(r->msg, sizeof r->msg, "POST %s: out of memory after the task was created", r->log_path);
         return MODELLIX_EOUTCOME_UNKNOWN;
     }
-    mx_task_apply(t, &info, &r->resp);
-    keep_request_id(t, r);
+    if (rep.warn[0])
+        mx_log(t->c, MODELLIX_LOG_WARN, "POST %s: task %s accepted, but %s", r->log_path, t->id, rep.warn);
     return MODELLIX_OK;
 }
 
@@ -107,6 +89,26 @@ void mx_submission_request(mx_req *r, modellix_task *t, char *url, const char *b
     r->hdrs = t->c->post_headers;
     r->accept = submit_accept;
     r->ctx = t;
+}
+
+void mx_submission_ended(modellix_task *t, const mx_req *r, int32_t accepted_state)
+{
+    modellix_client *c = t->c;
+    if (r->rc == MODELLIX_OK) {
+        t->born_ms = mx_now_ms();
+        t->next_poll_ms = t->born_ms + mx_sched_next_delay(c, t, t->born_ms);
+        mx_log(c, MODELLIX_LOG_INFO, "submitted %s: task %s", t->sub_path, t->id);
+        free(t->sub_path); /* only needed while the submission is pending */
+        t->sub_path = NULL;
+        mx_task_transition(t, accepted_state, NULL);
+        if (accepted_state == MX_TS_WATCHING)
+            mx_watch_arm(t);
+        mx_task_settle(t); /* it may have finished already */
+        return;
+    }
+    char buf[MX_ERRMSG_MAX];
+    mx_error e = mx_req_error(r, buf, sizeof buf);
+    mx_task_transition(t, r->rc == MODELLIX_EOUTCOME_UNKNOWN ? MX_TS_UNKNOWN : MX_TS_REJECTED, &e);
 }
 
 int mx_submission_prepare(modellix_client *c, const char *model_slug, const char *body_json, modellix_task **t_out,
@@ -137,6 +139,7 @@ int mx_submission_prepare(modellix_client *c, const char *model_slug, const char
         return mx_fail(c, NULL, MODELLIX_ENOMEM, 0, NULL, "out of memory");
     }
     t->sub_path = path;
+    t->submitted = 1;
     t->status = MODELLIX_TASK_SUBMITTING;
     *t_out = t;
     *body_len_out = blen;
@@ -163,35 +166,27 @@ int modellix_task_submit(modellix_task **out, modellix_client *c, const char *mo
     }
 
     /* journal: the intent before the paid POST leaves; without it nothing is sent */
-    if ((rc = mx_journal_task_intent(t)) != MODELLIX_OK) {
+    char jerr[300];
+    if ((rc = mx_journal_task_intent(t, jerr, sizeof jerr)) != MODELLIX_OK) {
         free(url);
         modellix_task_free(t);
-        return rc;
+        return mx_fail(c, NULL, rc, 0, NULL, "%s", jerr);
     }
     mx_req r;
     mx_submission_request(&r, t, url, body_json, blen);
+    mx_task_transition(t, MX_TS_SENDING, NULL);
     if (mx_req_start(&r, mx_add_ms(mx_now_ms(), c->call_timeout_ms)) == MODELLIX_OK)
         mx_run_exchange(c, &r);
     rc = r.rc;
-    if (rc == MODELLIX_OK) {
-        t->sub_state = MODELLIX_SUBMIT_ACCEPTED;
-        t->born_ms = mx_now_ms();
-        t->next_poll_ms = t->born_ms + mx_sched_next_delay(c, t, t->born_ms);
-        mx_log(c, MODELLIX_LOG_INFO, "submitted %s: task %s", t->sub_path, t->id);
-        mx_journal_task_accepted(t); /* journal: the task id */
-    } else {
+    if (rc != MODELLIX_OK)
         mx_fail_req(c, NULL, &r);
-        /* journal: the submission's final state (rejected, or outcome unknown) */
-        t->sub_state = rc == MODELLIX_EOUTCOME_UNKNOWN ? MODELLIX_SUBMIT_UNKNOWN : MODELLIX_SUBMIT_REJECTED;
-        mx_journal_task_settled(t);
-    }
+    mx_submission_ended(t, &r, MX_TS_IDLE);
     mx_req_cleanup(&r); /* before the path it borrows for the log goes */
     if (rc != MODELLIX_OK) {
         modellix_task_free(t);
         return rc;
     }
-    free(t->sub_path); /* only needed while the submission is pending */
-    t->sub_path = NULL;
+    t->handed_out = 1;
     *out = t;
     return rc;
 }
@@ -214,29 +209,35 @@ int modellix_task_attach(modellix_task **out, modellix_client *c, const char *ta
         return mx_fail(c, NULL, MODELLIX_ENOMEM, 0, NULL, "out of memory");
     }
     if (mx_task_set_id(t, id) != MODELLIX_OK) {
+        free(id);
         modellix_task_free(t);
         return mx_fail(c, NULL, MODELLIX_ENOMEM, 0, NULL, "out of memory");
     }
     t->status = MODELLIX_TASK_UNKNOWN;
+    t->state = MX_TS_IDLE; /* a new task: nothing to let go of, nobody to tell */
+    t->handed_out = 1;
     *out = t;
     return MODELLIX_OK;
 }
 
+/* A poll answer: whole and about this task, or refused. A JSON answer of a wrong shape can never
+   become valid by asking again at once, so it is not retried within the query (t->answer_invalid
+   tells the watch); no answer at all (not JSON, cut short) may be a passing fault and is retried. */
 static int poll_accept(mx_req *r, int *retryable, void *ctx)
 {
     modellix_task *t = ctx;
     mx_task_info info;
-    char err[200];
-    int mismatch = 0;
-    int rc = mx_parse_task_response(r->resp.data, r->resp.len, t->id, &info, &mismatch, err, sizeof err);
+    mx_parse_report rep;
+    t->answer_invalid = 0;
+    int rc = mx_parse_task_response(r->resp.data, r->resp.len, t->id, &info, &rep);
     if (rc != MODELLIX_OK) {
-        *retryable = rc == MODELLIX_EPROTOCOL && !mismatch;
-        mx_fmt(r->msg, sizeof r->msg, "GET %s: %s", r->log_path, err);
+        *retryable = rc == MODELLIX_EPROTOCOL && rep.not_json;
+        t->answer_invalid = rc == MODELLIX_EPROTOCOL && !rep.not_json && !rep.mismatch;
+        mx_fmt(r->msg, sizeof r->msg, "GET %s: %s", r->log_path, rc == MODELLIX_ENOMEM ? "out of memory" : rep.err);
         return rc;
     }
     int32_t before = t->status;
-    mx_task_apply(t, &info, &r->resp);
-    keep_request_id(t, r);
+    mx_task_take_answer(t, &info, &r->resp, r->request_id, NULL);
     t->polls++;
     mx_sched_observe(t->c, t, before, mx_now_ms());
     if (before != t->status)
@@ -270,21 +271,22 @@ int modellix_task_poll(modellix_task *t)
         return MODELLIX_EINVAL;
     modellix_client *c = t->c;
     mx_clear_error(c);
-    if (t->watched || t->sub_state == MODELLIX_SUBMIT_QUEUED || t->sub_state == MODELLIX_SUBMIT_SENDING)
-        return mx_fail(c, t, MODELLIX_ESTATE, 0, NULL, "task %s is handled in the background (queued, being sent "
+    if (t->state == MX_TS_QUEUED || t->state == MX_TS_SENDING || t->state == MX_TS_WATCHING)
+        return mx_fail(c, NULL, MODELLIX_ESTATE, 0, NULL, "task %s is handled in the background (queued, being sent "
                        "or watched): use modellix_client_step() or a wait", t->id ? t->id : "(not yet submitted)");
     if (!t->id)
-        return mx_fail(c, t, MODELLIX_ESTATE, 0, NULL, "the task has no id: its submission was not accepted");
+        return mx_fail(c, NULL, MODELLIX_ESTATE, 0, NULL, "the task has no id: its submission was not accepted");
     mx_req r;
     if (mx_task_poll_start(t, &r, mx_add_ms(mx_now_ms(), c->call_timeout_ms), NULL) == MODELLIX_OK)
         mx_run_exchange(c, &r);
     int rc = r.rc;
-    if (rc != MODELLIX_OK)
+    if (rc != MODELLIX_OK) {
         mx_fail_req(c, t, &r);
-    else if (t->done && t->done_rc != MODELLIX_OK && t->done_rc != MODELLIX_ETASK_FAILED)
-        t->done = 0; /* a successful poll clears an earlier polling failure */
-    if (rc == MODELLIX_OK)
-        mx_journal_task_settled(t); /* journal: the final state, if the poll found the task terminal */
+    } else {
+        if (t->state == MX_TS_POLL_FAILED)
+            mx_task_transition(t, MX_TS_IDLE, NULL); /* a good answer ends an earlier polling failure */
+        mx_task_settle(t);
+    }
     mx_req_cleanup(&r);
     return rc;
 }
@@ -294,24 +296,23 @@ void modellix_task_free(modellix_task *t)
     if (!t)
         return;
     modellix_client *c = t->c;
-    if (t->sub && !t->sub->finished && (t->sub->active || t->sub->unknown_seen))
-        mx_log(c, MODELLIX_LOG_WARN, "a task freed while its submission %s was in flight: its outcome is unknown",
-               t->sub_path ? t->sub_path : "");
-    else if (t->sub && !t->sub->finished)
-        mx_log(c, MODELLIX_LOG_INFO, "a task freed before its submission %s was sent: no task was created",
-               t->sub_path ? t->sub_path : "");
-    mx_queue_remove(t);
-    mx_watch_stop(t);
-    if (t->sub) {
-        mx_req_delete(&c->eng, t->sub);
+    t->freeing = 1;
+    if (t->state == MX_TS_SENDING && t->sub) {
+        int sent = t->sub->active || t->sub->unknown_seen;
+        mx_req_delete(&c->eng, t->sub); /* abandons it */
         t->sub = NULL;
+        mx_error e = {sent ? MODELLIX_EOUTCOME_UNKNOWN : MODELLIX_ECANCELED, 0, NULL,
+                      sent ? "the task was freed while its submission was in flight: its outcome is unknown"
+                           : "the task was freed before its submission was sent: no task was created"};
+        mx_task_transition(t, sent ? MX_TS_UNKNOWN : MX_TS_SKIPPED, &e);
+    } else if (t->state == MX_TS_QUEUED) {
+        mx_error e = {MODELLIX_ECANCELED, 0, NULL, "the task was freed before its submission was sent"};
+        mx_task_transition(t, MX_TS_SKIPPED, &e);
+    } else if (t->state == MX_TS_WATCHING) {
+        mx_watch_stop(t);
     }
-    mx_active_remove(t);
-    if (t->counted) {
-        t->counted = 0;
-        c->running--;
-        mx_queue_pump(c);
-    }
+    if (t->waiter)
+        t->waiter->done++; /* a wait that would count it (a free from a callback) is not left waiting */
     free(t->id);
     free(t->slug);
     free(t->path);
@@ -319,6 +320,8 @@ void modellix_task_free(modellix_task *t)
     free(t->sub_path);
     mx_task_info_free(&t->info);
     free(t->json);
+    free(t->warning);
+    free(t->bad_answer);
     free(t->errmsg);
     free(t->request_id);
     free(t->j_intent);
@@ -335,11 +338,28 @@ void modellix_task_free(modellix_task *t)
 const char *modellix_task_id(const modellix_task *t) { return t ? t->id : NULL; }
 const char *modellix_task_model_slug(const modellix_task *t) { return t ? t->slug : NULL; }
 int32_t modellix_task_status(const modellix_task *t) { return t ? t->status : MODELLIX_TASK_UNKNOWN; }
-int32_t modellix_task_submit_state(const modellix_task *t) { return t ? t->sub_state : MODELLIX_SUBMIT_NONE; }
-int32_t modellix_task_done(const modellix_task *t)
+int32_t modellix_task_submit_state(const modellix_task *t)
 {
-    return t && (t->done || t->status == MODELLIX_TASK_SUCCESS || t->status == MODELLIX_TASK_FAILED);
+    if (!t || !t->submitted)
+        return MODELLIX_SUBMIT_NONE;
+    switch (t->state) {
+    case MX_TS_NEW:
+    case MX_TS_QUEUED:
+        return MODELLIX_SUBMIT_QUEUED;
+    case MX_TS_SENDING:
+        return MODELLIX_SUBMIT_SENDING;
+    case MX_TS_REJECTED:
+        return MODELLIX_SUBMIT_REJECTED;
+    case MX_TS_UNKNOWN:
+        return MODELLIX_SUBMIT_UNKNOWN;
+    case MX_TS_SKIPPED:
+        return MODELLIX_SUBMIT_SKIPPED;
+    default:
+        return MODELLIX_SUBMIT_ACCEPTED;
+    }
 }
+int32_t modellix_task_done(const modellix_task *t) { return t && mx_task_done(t); }
+const char *modellix_task_warning(const modellix_task *t) { return t ? t->warning : NULL; }
 const char *modellix_task_status_text(const modellix_task *t) { return t ? t->info.status_word : NULL; }
 int32_t modellix_task_errcode(const modellix_task *t) { return t ? t->errcode : MODELLIX_EINVAL; }
 const char *modellix_task_errmsg(const modellix_task *t) { return t && t->errmsg ? t->errmsg : ""; }

@@ -6,6 +6,17 @@
  * a time. Distinct clients are independent and may be used from different threads at once.
  * modellix_client_cancel() is the one call that is safe from another thread while the client is in
  * use. The options object follows the same one-thread-at-a-time rule.
+ *
+ * Errors: the client's error slot (modellix_client_errcode(), _errmsg(), _http_status(),
+ * _request_id()) describes the last call the application made on the client or one of its tasks,
+ * as sqlite3_errmsg() does: a call that succeeds clears it. Work done in the background (queued
+ * submissions, watched tasks) never writes it: its failures stay on their task
+ * (modellix_task_errcode()) and go to the log.
+ *
+ * fork(): a client is not usable in a child process. The child shares the parent's connections and,
+ * on Linux, its epoll set: a child must neither use nor free a client made before the fork (freeing
+ * it would remove the parent's registrations); let it exit or exec, or make its own client. Global
+ * state (modellix_global_init()) follows libcurl's rules for fork.
  */
 #ifndef MODELLIX_CLIENT_H
 #define MODELLIX_CLIENT_H
@@ -415,7 +426,8 @@ MODELLIX_API void modellix_client_free(modellix_client *c);
  * already on the wire is not undone: such a submit returns ::MODELLIX_EOUTCOME_UNKNOWN instead.
  *
  * This is the only function that may be called from another thread while @p c is in use. It is
- * async-signal-safe only in the sense that it takes no lock; do not call it from a signal handler.
+ * async-signal-safe (an atomic store and a write(2) to the engine's wake-up descriptor; no lock, no
+ * allocation), so a SIGINT or SIGTERM handler may call it to end a wait and report what was paid for.
  *
  * @return ::MODELLIX_OK or ::MODELLIX_EINVAL (c is NULL).
  * @since 1.0
@@ -458,11 +470,41 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_client_poll_stats_export(char **jso
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_client_poll_stats_import(modellix_client *c, const char *json);
 
-/** The result code of the last failed call on @p c or on a task of @p c (::MODELLIX_OK if none). @since 1.0 */
+/**
+ * Let queued submissions go out again after one ended with an unknown outcome. By default
+ * (modellix_options_set_continue_on_unknown()) such an outcome halts the client's submission queue:
+ * the queued tasks end ::MODELLIX_SUBMIT_SKIPPED and later modellix_task_submit_async() calls are
+ * skipped too, until the application has decided what to do (typically: checked whether the
+ * unknown task exists, with its model and the time) and calls this.
+ *
+ * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ * @since 1.1
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_client_resume(modellix_client *c);
+
+/**
+ * 1 while the submission queue is halted by an unknown outcome (see modellix_client_resume()), else 0.
+ * @since 1.1
+ */
+MODELLIX_API int32_t modellix_client_halted(const modellix_client *c);
+
+/**
+ * The number of the client's submissions not yet answered: queued by modellix_task_submit_async()
+ * or on the wire.
+ * @since 1.1
+ */
+MODELLIX_API size_t modellix_client_pending_count(const modellix_client *c);
+
+/**
+ * The result code of the last call on @p c or on a task of @p c (::MODELLIX_OK if it succeeded).
+ * Background failures are not reported here but on their task (see the thread and error rules above).
+ * @since 1.0
+ */
 MODELLIX_API int32_t modellix_client_errcode(const modellix_client *c);
 
 /**
- * A message for the last failed call on @p c or on one of its tasks: "" if none, never NULL.
+ * A message for the last call on @p c or on one of its tasks, if it failed: "" if it succeeded,
+ * never NULL.
  * Borrowed: valid until the next call on the client or its tasks. Never contains the API key.
  * @since 1.0
  */

@@ -114,7 +114,9 @@ MODELLIX_API int32_t modellix_task_submit_state(const modellix_task *t);
 
 /**
  * Poll the task in the background, on the client's schedule, until it is terminal or a poll fails
- * for good: a refusal (404, 401, an answer about another task). A poll that fails after the retry
+ * for good: a refusal (404, 401, an answer about another task), or the same invalid answer (valid
+ * JSON of a wrong shape: a status that is not a string, a resource URL that is not http(s), over
+ * 1000 resources, nesting beyond the limits) three times in a row. A poll that fails after the retry
  * policy's attempts in a way it retries (no connection, 429, 5xx, no valid answer) is logged and
  * the task is polled again later. The work happens in modellix_client_step() and in blocking calls
  * on the client. Tasks
@@ -195,8 +197,8 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_task_wait(modellix_task *t, int64_t
  *
  * @return ::MODELLIX_OK when every task is terminal (successful or failed: check each);
  *         ::MODELLIX_ETIMEOUT (finished tasks keep their results, the others their ids and last
- *         state); ::MODELLIX_ECANCELED; ::MODELLIX_EINVAL (a task of another client or listed twice,
- *         timeout_ms <= 0).
+ *         state); ::MODELLIX_ECANCELED; ::MODELLIX_EINVAL (a task of another client, listed twice
+ *         or already in another wait, timeout_ms <= 0).
  *         Any other code is a task's: once no task is left to poll, the error of the first task
  *         in array order that ended with one (the same code as its modellix_task_errcode()): a
  *         poll that failed for good, or, for a task of modellix_task_submit_async(), a submission
@@ -232,6 +234,50 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_client_wait_all(modellix_client *c,
  */
 MODELLIX_API MODELLIX_NODISCARD int modellix_client_wait_any(modellix_client *c, modellix_task *const *tasks,
                                                             size_t n, int64_t timeout_ms, size_t *index_out);
+
+/**
+ * Wait until every task in @p tasks is done, like modellix_client_wait_all(), but report only what
+ * happened to the call itself; what happened to each task is on the task.
+ *
+ * A task is done when it succeeded or failed on the service, its submission was rejected, skipped
+ * or has an unknown outcome, or its polling failed for good (modellix_task_done()). A task whose
+ * polling failed earlier is polled again. NULL entries are skipped.
+ *
+ * @param[out] failed_out receives the number of done tasks that did not succeed (failed on the
+ *             service, or any of the other ends above), also on ::MODELLIX_ETIMEOUT and
+ *             ::MODELLIX_ECANCELED; 0 on ::MODELLIX_EINVAL. May be NULL.
+ * @param timeout_ms the deadline of the whole call, > 0.
+ * @return ::MODELLIX_OK (every task is done: check each, or *failed_out), ::MODELLIX_ETIMEOUT,
+ *         ::MODELLIX_ECANCELED, ::MODELLIX_EINVAL (a task of another client, a task listed twice or
+ *         already in another wait, timeout_ms <= 0), ::MODELLIX_ENOMEM. Never a task's own code.
+ *         Details of a failure of the call: modellix_client_errmsg().
+ * @since 1.1
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_client_wait_all_report(size_t *failed_out, modellix_client *c,
+                                                                   modellix_task *const *tasks, size_t n,
+                                                                   int64_t timeout_ms);
+
+/**
+ * Stop polling a task in the background (the reverse of modellix_task_watch()) without freeing it.
+ * The task keeps its id and last state; a query in flight is abandoned. A task that is queued or
+ * being submitted is not affected (it is watched once accepted), nor is a done task.
+ *
+ * @return ::MODELLIX_OK or ::MODELLIX_EINVAL.
+ * @since 1.1
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_task_unwatch(modellix_task *t);
+
+/**
+ * What was odd in the answer that accepted the task's submission, or NULL if nothing was.
+ *
+ * The acceptance rule: an answer (HTTP 2xx) that names a valid task id means the service created
+ * the task, and the task is returned as accepted whatever else is wrong with the answer: a status
+ * that is not a valid word (read as pending), invalid resources (read as none), a document beyond
+ * the depth or node limits (only the id is read). Numbers too large for int64 or double anywhere in
+ * an answer are read as 0 and never refuse it. Borrowed; never contains the API key.
+ * @since 1.1
+ */
+MODELLIX_API const char *modellix_task_warning(const modellix_task *t);
 
 /**
  * Attach an application pointer to the task, for example to find the prompt behind a task in a

@@ -147,7 +147,8 @@ static void test_learned_bounds(void **state)
                 modellix_task *t = mx_task_new(c);
                 assert_non_null(t);
                 t->slug = mx_strdup("bytedance/seedance");
-                t->sub_state = MODELLIX_SUBMIT_ACCEPTED;
+                t->submitted = 1;
+    t->state = MX_TS_WATCHING; /* accepted */
                 /* still the default: the first poll at once */
                 assert_int_equal(mx_sched_next_delay(c, t, t->born_ms), 0);
                 modellix_task_free(t);
@@ -205,7 +206,8 @@ static void test_observation(void **state)
     assert_int_equal(mx_sched_samples(c, "alibaba/qwen-image-plus", s), 0);
     assert_null(c->sched);
 
-    t->sub_state = MODELLIX_SUBMIT_ACCEPTED;
+    t->submitted = 1;
+    t->state = MX_TS_WATCHING; /* accepted */
     t->status = MODELLIX_TASK_PROCESSING;
     mx_sched_observe(c, t, MODELLIX_TASK_PENDING, 5000); /* running at age 4000 */
     t->status = MODELLIX_TASK_SUCCESS;
@@ -490,14 +492,15 @@ static void test_duration_parse(void **state)
     } cases[] = {{"3500", 3500}, {"0", 0}, {"3500.7", 3500}, {"-5", -1}, {"\"3500\"", -1}, {"null", -1},
                  {"1e300", -1}, {"1099511627777", -1}, {"[1]", -1}, {NULL, -1}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char body[256], err[200];
+        char body[256];
         if (cases[i].dur)
             snprintf(body, sizeof body, "{\"code\":0,\"data\":{\"status\":\"success\",\"task_id\":\"t-1\",\"duration\":%s}}",
                      cases[i].dur);
         else
             snprintf(body, sizeof body, "{\"code\":0,\"data\":{\"status\":\"success\",\"task_id\":\"t-1\"}}");
         mx_task_info info;
-        assert_int_equal(mx_parse_task_response(body, strlen(body), "t-1", &info, NULL, err, sizeof err), MODELLIX_OK);
+        mx_parse_report rep;
+        assert_int_equal(mx_parse_task_response(body, strlen(body), "t-1", &info, &rep), MODELLIX_OK);
         assert_int_equal(info.duration_ms, cases[i].want);
         mx_task_info_free(&info);
     }
