@@ -50,13 +50,13 @@ static const command commands[] = {
      "modellix doctor\n  Check the library, the API key, connectivity, the key's validity and the team balance."},
     {"auth", "login", cmd_auth_login,
      "modellix auth login [--profile NAME] [--check] [--force] [--yes]\n"
-     "  Validate an API key and save it for the profile (becomes the current profile). The key is read from\n"
-     "  standard input when it is piped (printf %s \"$KEY\" | modellix auth login), else MODELLIX_API_KEY,\n"
-     "  else a prompt that does not echo. --check validates without writing; replacing a saved key needs\n"
-     "  --yes or --force. The key is never printed."},
+     "  Validate an API key and save it for the profile (which becomes the current one). The key comes from\n"
+     "  MODELLIX_API_KEY, else piped standard input (printf %s \"$KEY\" | modellix auth login), else the\n"
+     "  profile's saved key, else a prompt that does not echo. --check validates without writing; replacing\n"
+     "  a saved key needs --yes or --force. The key is never printed."},
     {"auth", "status", cmd_auth_status,
      "modellix auth status [--profile NAME]\n  The selected profile, where the key comes from, its validity and the "
-     "team balance (exit 1 if not valid). Alias: auth whoami."},
+     "team balance\n  (exit 1 if not valid). Alias: auth whoami."},
     {"auth", "whoami", cmd_auth_status, NULL},
     {"auth", "logout", cmd_auth_logout,
      "modellix auth logout [--profile NAME] [--yes]\n  Remove one saved profile (--yes when not on a terminal)."},
