@@ -2,6 +2,7 @@
 client.wait_any), gets SIGINT, and must raise KeyboardInterrupt within 100 ms, with the task still usable
 (same id, still pending on the service) afterwards."""
 
+import json
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import textwrap
 import time
 import unittest
+import urllib.request
 
 from mockserver import KEY, PACKAGE_ROOT, SLUG, Mock
 
@@ -77,6 +79,42 @@ class InterruptTest(unittest.TestCase):
               file=sys.stderr)
         self.assertTrue(task_id.startswith("task-"))
         self.assertEqual(self.mock.counters()["tasks_created"], created + 1)   # nothing re-submitted
+
+    def test_sigint_during_a_paid_submit_keeps_the_task(self):
+        """SIGINT while the paid POST is in flight: the submission completes, then SubmitInterrupted
+        carries the accepted task, so its id is printed, not lost."""
+        created = self.mock.counters()["tasks_created"]
+        self.mock.control("POST", "/_mock/faults", {"route": "submit", "kind": "stall", "stall_ms": 600, "count": 1})
+        self.addCleanup(self.mock.control, "DELETE", "/_mock/faults")
+        script = textwrap.dedent("""
+            import sys, time
+            sys.path.insert(0, %r)
+            import modellix
+            with modellix.Client(api_key=%r, base_url=sys.argv[1]) as client:
+                print("SUBMITTING", flush=True)
+                try:
+                    client.submit(%r, {"prompt": "paid"})
+                    print("NOT INTERRUPTED", flush=True)
+                except modellix.SubmitInterrupted as e:
+                    print("INTERRUPTED", e.task.id, e.task.submit_state.name, isinstance(e, KeyboardInterrupt),
+                          flush=True)
+        """) % (PACKAGE_ROOT, KEY, SLUG)
+        child = subprocess.Popen([sys.executable, "-c", script, self.mock.url], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        self.assertEqual(child.stdout.readline().strip(), "SUBMITTING")
+        time.sleep(0.3)                            # the POST is stalled by the mock
+        os.kill(child.pid, signal.SIGINT)
+        out, err = child.communicate(timeout=20)
+        self.assertEqual(child.returncode, 0, err)
+        words = out.split()
+        self.assertEqual(words[0], "INTERRUPTED", out + err)
+        self.assertTrue(words[1].startswith("task-"))
+        self.assertEqual(words[2:], ["ACCEPTED", "True"])
+        self.assertEqual(self.mock.counters()["tasks_created"], created + 1)   # the paid task, id printed
+        req = urllib.request.Request(self.mock.url + "/api/v1/tasks/" + words[1],
+                                     headers={"Authorization": "Bearer " + KEY})
+        with urllib.request.urlopen(req, timeout=5) as r:       # the printed id is the mock's task
+            self.assertEqual(json.loads(r.read())["data"]["task_id"], words[1])
 
     def test_exit_time(self):
         """The whole process ends promptly too (the 100 ms budget plus interpreter shutdown)."""
