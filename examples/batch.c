@@ -8,14 +8,12 @@
  * next one when a task finishes, so the batch never draws the 429s of an over-full team.
  * A completion callback prints one progress line per finished task; a summary follows.
  *
- * With MODELLIX_API_KEY set, it talks to the real service (or MODELLIX_BASE_URL). Without it, it
- * starts the embedded mock server on loopback and runs against that.
+ * The API key comes from MODELLIX_API_KEY and the server from MODELLIX_BASE_URL (default: the real
+ * service), like any program's (try it with modellix-mock: see README.md).
  *
  * Exit status: 0 if every task succeeded, 1 if some failed or were refused, 3 if a submission's outcome
  * is unknown (a task may exist and be charged: check your account before re-running the batch). */
 #include <modellix/modellix.h>
-
-#include "mock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,23 +75,12 @@ static void on_task_done(modellix_task *t, void *user_data)
     }
 }
 
-/* The mock finishes tasks in a fraction of a second; poll it often so the demo is quick. Against the
- * real service the default schedule (30 % of the task's age, 2-10 s) is the right one. */
-static int64_t quick_polls(int64_t age_ms, int32_t polls, void *user_data)
-{
-    (void)age_ms;
-    (void)polls;
-    (void)user_data;
-    return 100;
-}
-
-/* A JSON body {"prompt": ...} (plus the mock's duration field when running against the mock). Use a
- * JSON library in real code. Returns 0, or -1 if it does not fit. */
-static int make_body(char *buf, size_t size, const char *prompt, int against_mock)
+/* A JSON body {"prompt": ...}. Use a JSON library in real code. Returns 0, or -1 if it does not fit. */
+static int make_body(char *buf, size_t size, const char *prompt)
 {
     size_t k = 0;
     const char *head = "{\"prompt\":\"";
-    const char *tail = against_mock ? "\",\"mock_duration_ms\":400}" : "\"}";
+    const char *tail = "\"}";
     if (strlen(head) + strlen(tail) + 1 > size)
         return -1;
     k = (size_t)snprintf(buf, size, "%s", head);
@@ -133,36 +120,23 @@ int main(int argc, char **argv)
     if (modellix_options_new(&o) != MODELLIX_OK)
         return 1;
     int status = 1;
-    mock_server *mock = NULL;
     modellix_client *c = NULL;
     modellix_task **tasks = calloc(n, sizeof *tasks);
     progress prog = {n, 0};
     if (tasks == NULL)
         goto done;
 
-    const char *key = getenv("MODELLIX_API_KEY");
-    int against_mock = !key || !*key;
-    if (against_mock) {
-        mock_config cfg;
-        mock_config_init(&cfg); /* team limit 3, like the real service's default */
-        if (mock_server_start(&mock, &cfg) != 0) {
-            fprintf(stderr, "could not start the embedded mock server\n");
-            goto done;
-        }
-        printf("No MODELLIX_API_KEY set: using the embedded mock server at %s\n", mock_server_url(mock));
-        if (modellix_options_set_api_key(o, "demo-key") != MODELLIX_OK ||
-            modellix_options_set_base_url(o, mock_server_url(mock)) != MODELLIX_OK ||
-            modellix_options_set_poll_schedule(o, quick_polls, NULL, NULL) != MODELLIX_OK)
-            goto done;
-    }
     /* At most 3 submissions running at once; a progress line from each completion. The callback's
      * user_data is on our stack and outlives the client, so no destroy function is needed. */
     if (modellix_options_set_max_in_flight(o, 3) != MODELLIX_OK ||
         modellix_options_set_task_callback(o, on_task_done, &prog, NULL) != MODELLIX_OK)
         goto done;
-    int rc = modellix_client_new(&c, o);
+    int rc = modellix_client_new(&c, o); /* the options set no key: MODELLIX_API_KEY, MODELLIX_BASE_URL */
     if (rc != MODELLIX_OK) {
         fprintf(stderr, "creating the client failed: %s\n", modellix_strerror(rc));
+        if (rc == MODELLIX_ENOKEY)
+            fprintf(stderr, "Set MODELLIX_API_KEY (and MODELLIX_BASE_URL to use another server, such as a local "
+                            "modellix-mock).\n");
         goto done;
     }
 
@@ -171,7 +145,7 @@ int main(int argc, char **argv)
     printf("Queueing %zu prompts for %s (at most 3 at a time) ...\n", n, model);
     for (size_t i = 0; i < n; i++) {
         char body[4096];
-        if (make_body(body, sizeof body, prompts[i], against_mock) != 0) {
+        if (make_body(body, sizeof body, prompts[i]) != 0) {
             fprintf(stderr, "prompt %zu is too long, left out\n", i + 1);
             prog.total--;
             continue;
@@ -237,7 +211,6 @@ done:
     free(tasks);
     modellix_client_free(c);
     modellix_options_free(o);
-    mock_server_stop(mock);
     modellix_global_cleanup();
     return status;
 }

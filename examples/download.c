@@ -8,37 +8,14 @@
  * never appears under the final name) and never replace an existing file unless --force is given.
  * Result URLs expire about 24 hours after the task ended: an expired one gives "not found".
  *
- * With MODELLIX_API_KEY set, it talks to the real service (or MODELLIX_BASE_URL). Without it, it
- * starts the embedded mock server, and since that server knows no task yet, it first creates one
- * itself (submit + wait) when TASK_ID is "-" or missing, and uses that task's id. */
+ * The API key comes from MODELLIX_API_KEY and the server from MODELLIX_BASE_URL (default: the real
+ * service). Nothing is submitted: downloading costs nothing. */
 #include <modellix/modellix.h>
-
-#include "mock.h"
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-/* Against the mock only: create a task with two result files and copy its id into buf. */
-static int create_demo_task(modellix_client *c, char *buf, size_t size)
-{
-    modellix_task *t = NULL;
-    int rc = modellix_task_submit(&t, c, "bytedance/seedream-4.5-t2i",
-                                  "{\"prompt\":\"two views of a glass teapot\",\"mock_resources\":2}");
-    if (rc == MODELLIX_OK)
-        rc = modellix_task_wait(t, 60 * 1000);
-    if (rc == MODELLIX_OK) {
-        /* Borrowed strings die with the task (or its next poll): copy what is kept. */
-        snprintf(buf, size, "%s", modellix_task_id(t));
-        printf("Created task %s on the mock to download from.\n", buf);
-    } else {
-        fprintf(stderr, "creating a demo task failed: %s: %s\n", modellix_strerror(rc), modellix_client_errmsg(c));
-    }
-    modellix_task_free(t);
-    return rc;
-}
 
 int main(int argc, char **argv)
 {
@@ -62,9 +39,7 @@ int main(int argc, char **argv)
             break;
         }
     }
-    const char *key = getenv("MODELLIX_API_KEY");
-    int against_mock = !key || !*key;
-    if (positional > 2 || (!against_mock && (task_id == NULL || strcmp(task_id, "-") == 0))) {
+    if (positional > 2 || task_id == NULL) {
         fprintf(stderr, "usage: %s [--force] TASK_ID [DIR]\n", argv[0]);
         return 2;
     }
@@ -75,32 +50,15 @@ int main(int argc, char **argv)
     modellix_options *o = NULL;
     modellix_client *c = NULL;
     modellix_task *t = NULL;
-    mock_server *mock = NULL;
-    char created_id[600];
     if (modellix_options_new(&o) != MODELLIX_OK)
         goto done;
-    if (against_mock) {
-        mock_config cfg;
-        mock_config_init(&cfg);
-        cfg.duration_ms = 300;
-        if (mock_server_start(&mock, &cfg) != 0) {
-            fprintf(stderr, "could not start the embedded mock server\n");
-            goto done;
-        }
-        printf("No MODELLIX_API_KEY set: using the embedded mock server at %s\n", mock_server_url(mock));
-        if (modellix_options_set_api_key(o, "demo-key") != MODELLIX_OK ||
-            modellix_options_set_base_url(o, mock_server_url(mock)) != MODELLIX_OK)
-            goto done;
-    }
-    int rc = modellix_client_new(&c, o);
+    int rc = modellix_client_new(&c, o); /* the options set no key: MODELLIX_API_KEY, MODELLIX_BASE_URL */
     if (rc != MODELLIX_OK) {
         fprintf(stderr, "creating the client failed: %s\n", modellix_strerror(rc));
+        if (rc == MODELLIX_ENOKEY)
+            fprintf(stderr, "Set MODELLIX_API_KEY (and MODELLIX_BASE_URL to use another server, such as a local "
+                            "modellix-mock).\n");
         goto done;
-    }
-    if (against_mock && (task_id == NULL || strcmp(task_id, "-") == 0)) {
-        if (create_demo_task(c, created_id, sizeof created_id) != MODELLIX_OK)
-            goto done;
-        task_id = created_id;
     }
 
     /* A task object for the id: no network traffic yet. */
@@ -156,7 +114,6 @@ done:
     modellix_task_free(t);
     modellix_client_free(c);
     modellix_options_free(o);
-    mock_server_stop(mock);
     modellix_global_cleanup();
     return status;
 }

@@ -11,11 +11,9 @@
  * poll() loop that waits on the client's descriptor AND on a timer of its own: a heartbeat line every
  * 500 ms, which keeps coming on time while tasks are submitted, polled and finished.
  *
- * With MODELLIX_API_KEY set, it talks to the real service (or MODELLIX_BASE_URL); without it, it
- * starts the embedded mock server (tasks take 1 s there). */
+ * The API key comes from MODELLIX_API_KEY and the server from MODELLIX_BASE_URL (default: the real
+ * service), like any program's (try it with modellix-mock: see README.md). */
 #include <modellix/modellix.h>
-
-#include "mock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -65,29 +63,17 @@ int main(int argc, char **argv)
     int64_t start = now_ms();
     modellix_options *o = NULL;
     modellix_client *c = NULL;
-    mock_server *mock = NULL;
     modellix_task *tasks[MAX_TASKS] = {0};
     if (modellix_options_new(&o) != MODELLIX_OK)
         goto done;
-    const char *key = getenv("MODELLIX_API_KEY");
-    if (!key || !*key) {
-        mock_config cfg;
-        mock_config_init(&cfg);
-        cfg.duration_ms = 1000;
-        if (mock_server_start(&mock, &cfg) != 0) {
-            fprintf(stderr, "could not start the embedded mock server\n");
-            goto done;
-        }
-        printf("No MODELLIX_API_KEY set: using the embedded mock server at %s\n", mock_server_url(mock));
-        if (modellix_options_set_api_key(o, "demo-key") != MODELLIX_OK ||
-            modellix_options_set_base_url(o, mock_server_url(mock)) != MODELLIX_OK)
-            goto done;
-    }
     if (modellix_options_set_task_callback(o, on_task_done, &start, NULL) != MODELLIX_OK)
         goto done;
-    int rc = modellix_client_new(&c, o);
+    int rc = modellix_client_new(&c, o); /* the options set no key: MODELLIX_API_KEY, MODELLIX_BASE_URL */
     if (rc != MODELLIX_OK) {
         fprintf(stderr, "creating the client failed: %s\n", modellix_strerror(rc));
+        if (rc == MODELLIX_ENOKEY)
+            fprintf(stderr, "Set MODELLIX_API_KEY (and MODELLIX_BASE_URL to use another server, such as a local "
+                            "modellix-mock).\n");
         goto done;
     }
 
@@ -147,7 +133,6 @@ done:
         modellix_task_free(tasks[i]);
     modellix_client_free(c);
     modellix_options_free(o);
-    mock_server_stop(mock);
     modellix_global_cleanup();
     return status;
 }

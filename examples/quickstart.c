@@ -2,16 +2,14 @@
  *
  *   quickstart [--out DIR] [--model SLUG] [PROMPT]
  *
- * With MODELLIX_API_KEY set, it talks to the real service (or MODELLIX_BASE_URL). Without it, it
- * starts the embedded mock server on loopback and runs against that, so the demo works anywhere.
+ * The API key comes from MODELLIX_API_KEY and the server from MODELLIX_BASE_URL (default: the real
+ * service), like any program's: to try it without an account, start modellix-mock and point
+ * MODELLIX_BASE_URL at the URL it prints (scripts/demo.sh does that).
  * Submit -> wait -> download, with the errors a real program has to handle. */
 #include <modellix/modellix.h>
 
-#include "mock.h"
-
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -51,30 +49,17 @@ int main(int argc, char **argv)
     modellix_options *o;
     if (modellix_options_new(&o) != MODELLIX_OK)
         return 1;
-    mock_server *mock = NULL;
-    const char *key = getenv("MODELLIX_API_KEY");
-    if (!key || !*key) {
-        mock_config cfg;
-        mock_config_init(&cfg);
-        cfg.duration_ms = 2000;
-        if (mock_server_start(&mock, &cfg) != 0) {
-            fprintf(stderr, "could not start the embedded mock server\n");
-            return 1;
-        }
-        printf("No MODELLIX_API_KEY set: using the embedded mock server at %s\n", mock_server_url(mock));
-        if (modellix_options_set_api_key(o, "demo-key") != MODELLIX_OK ||
-            modellix_options_set_base_url(o, mock_server_url(mock)) != MODELLIX_OK)
-            return 1;
-    }
     if (modellix_options_set_log_callback(o, log_line, NULL, NULL) != MODELLIX_OK ||
         modellix_options_set_log_level(o, MODELLIX_LOG_WARN) != MODELLIX_OK)
         return 1;
 
     modellix_client *c = NULL;
-    int rc = modellix_client_new(&c, o); /* the key comes from MODELLIX_API_KEY when not set above */
+    int rc = modellix_client_new(&c, o); /* the options set no key: MODELLIX_API_KEY, MODELLIX_BASE_URL */
     modellix_options_free(o);
     if (rc != MODELLIX_OK) {
-        mock_server_stop(mock);
+        if (rc == MODELLIX_ENOKEY)
+            fprintf(stderr, "Set MODELLIX_API_KEY (and MODELLIX_BASE_URL to use another server, such as a local "
+                            "modellix-mock).\n");
         return fail("creating the client", rc, NULL);
     }
 
@@ -127,9 +112,11 @@ int main(int argc, char **argv)
     }
     status = 0;
 done:
+    if (status != 0 && t && modellix_task_id(t)) /* accepted, so paid: the id fetches it later */
+        fprintf(stderr, "Task id: %s (resume: modellix task wait %s; modellix task download %s)\n",
+                modellix_task_id(t), modellix_task_id(t), modellix_task_id(t));
     modellix_task_free(t);
     modellix_client_free(c);
-    mock_server_stop(mock);
     modellix_global_cleanup();
     return status;
 }
