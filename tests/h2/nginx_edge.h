@@ -1,0 +1,40 @@
+/* nginx_edge.h - Debian's nginx on loopback as a TLS + HTTP/2 edge in front of the mock, for tests:
+ * a non-daemon process with its configuration, pid, logs and temporary files in a directory of its
+ * own, on a free port, proxying to the mock over kept-alive HTTP/1.1 connections. Its access log has
+ * one line per request: "<connection serial> <protocol> <method> <uri> <status>", so a test counts
+ * the TLS connections a client opened and sees that every request went over HTTP/2. */
+#ifndef MODELLIX_TEST_NGINX_EDGE_H
+#define MODELLIX_TEST_NGINX_EDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct nginx_edge {
+    pid_t pid;
+    char *dir;       /* the edge's directory (removed by nginx_edge_stop) */
+    uint16_t port;
+    char url[64];    /* "https://127.0.0.1:PORT" */
+    char ca_file[512];
+} nginx_edge;
+
+typedef struct edge_opts {
+    uint16_t upstream_port; /* the mock's */
+    int keepalive_requests; /* requests per client connection before nginx sends GOAWAY; 0 = 1000 */
+} edge_opts;
+
+/* Start nginx (path in $MX_NGINX, the test CA and server certificate in $MX_TEST_CERTS). Returns 0, or
+   -1 with the reason printed as a TAP comment. */
+int nginx_edge_start(nginx_edge *e, const edge_opts *o);
+void nginx_edge_stop(nginx_edge *e);
+
+/* What the access log says so far (nginx writes each line when the request ends). */
+typedef struct edge_log {
+    size_t requests;
+    size_t h2_requests;      /* over HTTP/2.0 */
+    size_t connections;      /* distinct connection serials */
+    size_t status_5xx;
+} edge_log;
+int nginx_edge_read_log(nginx_edge *e, edge_log *out);
+
+#endif
