@@ -203,3 +203,9 @@ void fx_remove_dir(char *dir)
     rmdir(dir);
     free(dir);
 }
+
+int fx_under_valgrind(void)
+{
+    const char *p = getenv("LD_PRELOAD");
+    return p && strstr(p, "vgpreload") != NULL;
+}

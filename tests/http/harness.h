@@ -67,6 +67,10 @@ char *fx_make_dir(void);
 int fx_count_entries(const char *dir);
 void fx_remove_dir(char *dir);
 
+/* 1 when the test runs under valgrind (its preload is in LD_PRELOAD): valgrind's own memory is in the
+ * process's RSS and every instruction costs 20-50 times more. */
+int fx_under_valgrind(void);
+
 /* The custom fast policy's callback (also used directly by tests). */
 int64_t fx_fast_policy(const modellix_attempt *a, void *ud);
 

@@ -199,7 +199,8 @@ static void test_huge_array_answer(void **state)
            modellix_client_errmsg(f->c), (long long)took, before, after);
     assert_int_equal(rc, MODELLIX_ETOOLARGE);
     assert_non_null(strstr(modellix_client_errmsg(f->c), "more than"));
-    assert_true(after < 64 * 1024);
+    if (!fx_under_valgrind()) /* valgrind's own memory counts in the RSS; the growth below still holds */
+        assert_true(after < 64 * 1024);
     assert_true(after - before < 8 * 1024); /* what the answer cost: a few MiB at most */
     assert_int_equal(ask("C %d", MOCK_ROUTE_TASK), 1); /* refused for good: not asked again */
     /* the next answer is a normal one, and is read normally */
