@@ -275,18 +275,26 @@ void mx_sched_observe(modellix_client *c, modellix_task *t, int32_t before, int6
         return; /* seen done before: counted then */
     /* it finished in (lower, age] */
     int64_t lower = t->seen_running && t->running_age_ms <= age ? t->running_age_ms : 0;
-    int64_t tol = age / 20 > 1000 ? age / 20 : 1000, d = t->info.duration_ms, sample;
+    int64_t tol = age / 20 > 1000 ? age / 20 : 1000, d = t->info.duration_ms, first, second = -1;
     const mx_sched_model *known = find_model(c->sched, t->slug);
     if (d >= 0 && d + tol >= lower && d <= age + tol)
-        sample = d < lower ? lower : d > age ? age : d;
-    else if (age - lower <= 2 * (age / 20 + 300) && (!known || known->n < MX_SCHED_LEARN_MIN))
-        /* known within the precision the learned schedule aims at; only from the default schedule,
-           whose windows are as narrow for every task: under the learned one only the tasks slower than
-           all before would be seen this precisely, and would drag the durations up */
-        sample = lower + (age - lower) / 2;
-    else
+        first = d < lower ? lower : d > age ? age : d;
+    else if (known && known->n >= MX_SCHED_LEARN_MIN)
+        /* from the polls alone, only under the default schedule, whose windows are as narrow for
+           every task: under the learned one only the tasks slower than all before would be seen
+           precisely, and would drag the durations up */
+        return;
+    else if (age - lower <= 2 * (age / 20 + 300))
+        first = lower + (age - lower) / 2; /* within the precision the learned schedule aims at */
+    else if (age - lower <= (age / 10 + 600 > 2500 ? age / 10 + 600 : 2500)) {
+        /* coarser than that (the default's 2 s gaps on a short task): both ends of the window, so
+           that the learned range covers it */
+        first = lower;
+        second = age;
+    } else {
         return; /* known only roughly: it would mislead more than teach */
-    if (sample > MX_SCHED_DURATION_MAX)
+    }
+    if (first > MX_SCHED_DURATION_MAX || second > MX_SCHED_DURATION_MAX)
         return;
     if (!c->sched && !(c->sched = calloc(1, sizeof *c->sched)))
         return; /* learning is an optimisation: without memory the default schedule stays */
@@ -294,7 +302,9 @@ void mx_sched_observe(modellix_client *c, modellix_task *t, int32_t before, int6
     if (!m)
         return;
     m->used = ++c->sched->tick;
-    model_add(m, sample);
+    model_add(m, first);
+    if (second >= 0)
+        model_add(m, second);
 }
 
 /* ---- export and import ------------------------------------------------------------------------ */

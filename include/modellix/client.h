@@ -441,8 +441,9 @@ MODELLIX_API int modellix_client_cancel(modellix_client *c);
  *
  * The client records, per model slug, the durations of the last 16 tasks it submitted that finished
  * (SUCCESS or FAILED) as seen by its polls: the answer's data.duration (milliseconds) when it lies
- * within the time in which the task is known to have finished, else the middle of that time when it
- * is known within 2 s (or a quarter of the task's age). At most 64 models are kept; the least
+ * within the time in which the task is known to have finished; else, only while the model has fewer
+ * than 5 durations, the middle of that time when it is within 2 x (5 % of the task's age + 0.3 s),
+ * or both its ends when it is within the default schedule's gaps. At most 64 models are kept; the least
  * recently observed one makes room for a new one. Once a model has 5 durations, its tasks are polled
  * on a schedule learned from them (spread over the range they cover), unless the application set
  * its own schedule. Nothing else is exported: no task ids, no keys, no times of day.
