@@ -6,7 +6,7 @@
  *            (polls at 1, 3, 7, 15, 25, 35, ...).
  *   v1.0     libmodellix 1.0's default: first poll 2 s (+-10 %) after the submit, then 30 % of the age
  *            clamped to 2-10 s, +-10 % jitter (its formula, copied here: the library no longer has it).
- *   default  the library's default now, through its own hooks (mx_sched_next_delay, mx_sched_observe,
+ *   default  the library's default now, through its own hooks (mx_sched_next_delay, mx_sched_observe, ...,
  *            bench/sched_sim.c) for tasks of no known model.
  *   learned  the library's learned schedule, through the same hooks: per class, one model whose tasks
  *            spread over the whole class; 5 tasks teach it, then the class's tasks are measured (the

@@ -38,12 +38,17 @@ int sim_task(modellix_client *c, const char *slug, int64_t dur_ms, int report_du
         int64_t now = t->next_poll_ms;
         int32_t before = t->status;
         out->requests++;
-        /* the answer, applied as poll_accept does: status (and duration), polls++, observe */
+        /* the answer, applied as poll_accept does (status and duration, polls++, the running age),
+           then the lifecycle's transition into SUCCESS, which records the duration */
         int done = now >= dur_ms;
         t->status = done ? MODELLIX_TASK_SUCCESS : MODELLIX_TASK_PROCESSING;
         t->info.duration_ms = done && report_duration ? dur_ms : -1;
         t->polls++;
-        mx_sched_observe(c, t, before, now);
+        mx_sched_running(t, now);
+        if (done && before != MODELLIX_TASK_SUCCESS) {
+            t->state = MX_TS_SUCCESS;
+            mx_sched_observe(c, t, now);
+        }
         if (done) {
             out->detect_ms = now;
             break;

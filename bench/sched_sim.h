@@ -1,5 +1,5 @@
 /* sched_sim.h - one task's polls on a virtual clock, through the library's own schedule hooks
- * (mx_sched_next_delay, mx_sched_observe) called the way the engine calls them. Shared by
+ * (mx_sched_next_delay, mx_sched_running, mx_sched_observe) called the way the engine calls them. Shared by
  * bench/poll_schedule and tests/unit/test_schedule. */
 #ifndef SCHED_SIM_H
 #define SCHED_SIM_H

@@ -142,6 +142,8 @@ static void record(modellix_task *t, int32_t from, int32_t to)
         mx_journal_task_accepted(t);
     if (to >= MX_TS_SUCCESS)
         mx_journal_task_settled(t);
+    if ((to == MX_TS_SUCCESS || to == MX_TS_FAILED) && from != to)
+        mx_sched_observe(c, t, mx_now_ms()); /* the poll schedule learns the model's durations */
     const char *what = t->id ? t->id : t->sub_path ? t->sub_path : "(no id)";
     int32_t level = to == MX_TS_UNKNOWN || to == MX_TS_POLL_FAILED ? MODELLIX_LOG_WARN : MODELLIX_LOG_DEBUG;
     if (to == MX_TS_REJECTED)

@@ -257,7 +257,16 @@ int64_t mx_sched_next_delay(modellix_client *c, const modellix_task *t, int64_t 
     return mx_poll_delay(age, polls, &c->rng);
 }
 
-void mx_sched_observe(modellix_client *c, modellix_task *t, int32_t before, int64_t now_ms)
+void mx_sched_running(modellix_task *t, int64_t now_ms)
+{
+    if (t->status == MODELLIX_TASK_SUCCESS || t->status == MODELLIX_TASK_FAILED)
+        return;
+    int64_t age = now_ms - t->born_ms;
+    t->seen_running = 1;
+    t->running_age_ms = age < 0 ? 0 : age;
+}
+
+void mx_sched_observe(modellix_client *c, modellix_task *t, int64_t now_ms)
 {
     /* only tasks submitted here: their age is their duration so far (an attached task's is not) */
     if (!t->slug || modellix_task_submit_state(t) != MODELLIX_SUBMIT_ACCEPTED)
@@ -265,14 +274,6 @@ void mx_sched_observe(modellix_client *c, modellix_task *t, int32_t before, int6
     int64_t age = now_ms - t->born_ms;
     if (age < 0)
         age = 0;
-    int done = t->status == MODELLIX_TASK_SUCCESS || t->status == MODELLIX_TASK_FAILED;
-    if (!done) {
-        t->seen_running = 1;
-        t->running_age_ms = age;
-        return;
-    }
-    if (before == MODELLIX_TASK_SUCCESS || before == MODELLIX_TASK_FAILED)
-        return; /* seen done before: counted then */
     /* it finished in (lower, age] */
     int64_t lower = t->seen_running && t->running_age_ms <= age ? t->running_age_ms : 0;
     int64_t tol = age / 20 > 1000 ? age / 20 : 1000, d = t->info.duration_ms, first, second = -1;

@@ -31,13 +31,16 @@ int64_t mx_sched_learned_delay(const int64_t *sorted_ms, int32_t n, int64_t age_
  * of its tasks finished, else the default. */
 int64_t mx_sched_next_delay(modellix_client *c, const modellix_task *t, int64_t now_ms);
 
-/* A poll answer was just applied to t at now_ms (before: its status before the answer). Remembers the
- * last age at which the task was seen running, and when it has just become SUCCESS or FAILED, records
- * its duration under its model slug: data.duration when it lies within the window in which the task
- * is known to have finished; else, while the model has fewer than MX_SCHED_LEARN_MIN durations, the
- * window's middle when it is narrow, or both its ends when it is as wide as the default's gaps.
- * Tasks this client did not submit (attached ones) teach nothing. */
-void mx_sched_observe(modellix_client *c, modellix_task *t, int32_t before, int64_t now_ms);
+/* A poll answer was just applied to t at now_ms: when it says the task is not done yet, remember the
+ * age at which it was last seen running (the start of the window in which it will have finished). */
+void mx_sched_running(modellix_task *t, int64_t now_ms);
+
+/* t has just entered SUCCESS or FAILED (the lifecycle's transition, at now_ms): record its duration
+ * under its model slug: data.duration when it lies within the window in which the task is known to
+ * have finished; else, while the model has fewer than MX_SCHED_LEARN_MIN durations, the window's
+ * middle when it is narrow, or both its ends when it is as wide as the default's gaps. Tasks this
+ * client did not submit (attached ones) teach nothing. */
+void mx_sched_observe(modellix_client *c, modellix_task *t, int64_t now_ms);
 
 /* The statistics of a model slug: its samples oldest first into out (capacity MX_SCHED_SAMPLES);
  * returns their number (0 if the model is unknown). For tests and the benchmark. */

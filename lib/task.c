@@ -239,7 +239,7 @@ static int poll_accept(mx_req *r, int *retryable, void *ctx)
     int32_t before = t->status;
     mx_task_take_answer(t, &info, &r->resp, r->request_id, NULL);
     t->polls++;
-    mx_sched_observe(t->c, t, before, mx_now_ms());
+    mx_sched_running(t, mx_now_ms());
     if (before != t->status)
         mx_log(t->c, MODELLIX_LOG_DEBUG, "task %s is now %s", t->id, t->info.status_word);
     return MODELLIX_OK;

@@ -188,7 +188,8 @@ static void test_learned_bounds(void **state)
 }
 
 /* What a finished task teaches: data.duration inside the window in which it finished; else the
-   window's middle when narrow; nothing from a wide window, an attached task or a second answer. */
+   window's middle when narrow, its ends when as wide as the default's gaps; nothing from a wider
+   window or an attached task; and from the polls alone nothing once 5 durations are known. */
 static void test_observation(void **state)
 {
     (void)state;
@@ -202,65 +203,64 @@ static void test_observation(void **state)
     /* not submitted here (attached): nothing */
     t->status = MODELLIX_TASK_SUCCESS;
     t->info.duration_ms = 5000;
-    mx_sched_observe(c, t, MODELLIX_TASK_PENDING, 7000);
+    mx_sched_observe(c, t, 7000);
     assert_int_equal(mx_sched_samples(c, "alibaba/qwen-image-plus", s), 0);
     assert_null(c->sched);
 
     t->submitted = 1;
     t->state = MX_TS_WATCHING; /* accepted */
     t->status = MODELLIX_TASK_PROCESSING;
-    mx_sched_observe(c, t, MODELLIX_TASK_PENDING, 5000); /* running at age 4000 */
+    mx_sched_running(t, 5000); /* running at age 4000 */
     t->status = MODELLIX_TASK_SUCCESS;
     t->info.duration_ms = 4500; /* in (4000, 6000]: taken */
-    mx_sched_observe(c, t, MODELLIX_TASK_PROCESSING, 7000);
-    mx_sched_observe(c, t, MODELLIX_TASK_SUCCESS, 9000); /* seen again: not counted twice */
+    mx_sched_observe(c, t, 7000);
     assert_int_equal(mx_sched_samples(c, "alibaba/qwen-image-plus", s), 1);
     assert_int_equal(s[0], 4500);
 
     t->status = MODELLIX_TASK_PROCESSING;
-    mx_sched_observe(c, t, MODELLIX_TASK_PENDING, 5000);
+    mx_sched_running(t, 5000);
     t->status = MODELLIX_TASK_FAILED;
     t->info.duration_ms = 150; /* far outside (4000, 6000], a window as narrow as the default's gaps:
                                   both its ends */
-    mx_sched_observe(c, t, MODELLIX_TASK_PROCESSING, 7000);
+    mx_sched_observe(c, t, 7000);
     assert_int_equal(mx_sched_samples(c, "alibaba/qwen-image-plus", s), 3);
     assert_int_equal(s[1], 4000);
     assert_int_equal(s[2], 6000);
 
     t->status = MODELLIX_TASK_PROCESSING;
-    mx_sched_observe(c, t, MODELLIX_TASK_PENDING, 5000); /* running at 4000, done at 60000: too wide */
+    mx_sched_running(t, 5000); /* running at 4000, done at 60000: too wide */
     t->status = MODELLIX_TASK_SUCCESS;
     t->info.duration_ms = -1;
-    mx_sched_observe(c, t, MODELLIX_TASK_PROCESSING, 61000);
+    mx_sched_observe(c, t, 61000);
     assert_int_equal(mx_sched_samples(c, "alibaba/qwen-image-plus", s), 3);
 
     t->status = MODELLIX_TASK_PROCESSING;
-    mx_sched_observe(c, t, MODELLIX_TASK_PENDING, 5000); /* running at 4000, done at 6000 */
+    mx_sched_running(t, 5000); /* running at 4000, done at 6000 */
     t->status = MODELLIX_TASK_SUCCESS;
-    mx_sched_observe(c, t, MODELLIX_TASK_PROCESSING, 7000);
+    mx_sched_observe(c, t, 7000);
     assert_int_equal(mx_sched_samples(c, "alibaba/qwen-image-plus", s), 5);
     /* 5 known: from now on only data.duration teaches (a window seen under the learned schedule is
        not taken) */
     t->status = MODELLIX_TASK_PROCESSING;
-    mx_sched_observe(c, t, MODELLIX_TASK_PENDING, 5000);
+    mx_sched_running(t, 5000);
     t->status = MODELLIX_TASK_SUCCESS;
-    mx_sched_observe(c, t, MODELLIX_TASK_PROCESSING, 7000);
+    mx_sched_observe(c, t, 7000);
     assert_int_equal(mx_sched_samples(c, "alibaba/qwen-image-plus", s), 5);
     t->status = MODELLIX_TASK_PROCESSING;
-    mx_sched_observe(c, t, MODELLIX_TASK_PENDING, 5000);
+    mx_sched_running(t, 5000);
     t->status = MODELLIX_TASK_SUCCESS;
     t->info.duration_ms = 5200;
-    mx_sched_observe(c, t, MODELLIX_TASK_PROCESSING, 7000);
+    mx_sched_observe(c, t, 7000);
     assert_int_equal(mx_sched_samples(c, "alibaba/qwen-image-plus", s), 6);
     assert_int_equal(s[5], 5200);
     /* a window within 2 x (5 % + 0.3 s): its middle */
     free(t->slug);
     t->slug = mx_strdup("alibaba/other");
     t->status = MODELLIX_TASK_PROCESSING;
-    mx_sched_observe(c, t, MODELLIX_TASK_PENDING, 6000);
+    mx_sched_running(t, 6000);
     t->status = MODELLIX_TASK_SUCCESS;
     t->info.duration_ms = -1;
-    mx_sched_observe(c, t, MODELLIX_TASK_PROCESSING, 7000);
+    mx_sched_observe(c, t, 7000);
     assert_int_equal(mx_sched_samples(c, "alibaba/other", s), 1);
     assert_int_equal(s[0], 5500);
     modellix_task_free(t);
