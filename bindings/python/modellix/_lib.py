@@ -238,6 +238,13 @@ _SIGNATURES_1_1: Dict[str, _SIG] = {
     "modellix_journal_entry_pid": (_i64, [_p, _sz]),
     "modellix_journal_clear": (_i, [_s]),
     "modellix_client_attach_pending": (_i, [ctypes.POINTER(_pp), _psz, _p]),
+    # task.h, client.h (issue 12: lifecycle and error model)
+    "modellix_client_wait_all_report": (_i, [_psz, _p, _pp, _sz, _i64]),
+    "modellix_task_unwatch": (_i, [_p]),
+    "modellix_task_warning": (_s, [_p]),
+    "modellix_client_resume": (_i, [_p]),
+    "modellix_client_halted": (_i32, [_p]),
+    "modellix_client_pending_count": (_sz, [_p]),
 }
 
 

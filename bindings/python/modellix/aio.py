@@ -135,12 +135,13 @@ async def _wait(tasks: Iterable["Task"], timeout_ms: Optional[int], any_: bool) 
         ids = [t._handle() for t in items]
         if len(set(ids)) != len(ids):
             raise ValueError("a task is listed twice")
-        for ptr in ids:
-            client._background(ptr)
+        started = [ptr for ptr in ids if client._background(ptr)]
     loop = asyncio.get_running_loop()
     waiter = _Waiter(loop.create_future(), items, any_)
     first = waiter.ready()
     if first is not None:
+        with client._calling():
+            client._unwatch(started)
         return first
     driver = _driver(client, loop)
     driver.add(waiter)
@@ -155,6 +156,9 @@ async def _wait(tasks: Iterable["Task"], timeout_ms: Optional[int], any_: bool) 
     finally:
         waiter.future.cancel()
         driver.remove(waiter)
+        if started and not client.closed:
+            with client._calling():
+                client._unwatch(started)
 
 
 async def wait_all(tasks: Iterable["Task"], timeout_ms: Optional[int] = None) -> List["Task"]:

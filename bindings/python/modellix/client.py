@@ -13,7 +13,7 @@ import weakref
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from . import _callbacks, _signals
-from ._lib import C, need
+from ._lib import C, has, need
 from ._types import JournalSync, LogLevel, Result, SubmitPath, SubmitState, TaskState
 from ._util import JSONBody, PathLike, StrOrBytes, cpath, cstr, take_string, text
 from .errors import DeadlineError, ModellixError, StateError, check, closed, error_for, strerror
@@ -369,13 +369,25 @@ class Client:
 
     # blocking waits ------------------------------------------------------------------------------
 
-    def _background(self, ptr: int) -> None:
-        """Put a task in the background (watched) so that short wait slices never abort a poll in flight
-        (a C wait stops, on return, the watches it started itself)."""
+    def _background(self, ptr: int) -> bool:
+        """Put a task in the background (watched) so that short wait slices never abort a poll in flight.
+        Returns True if this call started the watch (the task was neither watched by the application
+        nor a submit_async task, which the library watches itself once accepted)."""
         if int(C.task_status(ptr)) in (TaskState.SUCCESS, TaskState.FAILED):
-            return
+            return False
+        task = self._tasks.get(ptr)
         if int(C.task_submit_state(ptr)) in (SubmitState.NONE, SubmitState.ACCEPTED) and C.task_id(ptr):
             C.task_watch(ptr)
+            return task is not None and not task._background
+        return False
+
+    def _unwatch(self, ptrs: Sequence[int]) -> None:
+        """Stop the watches a wait started itself (as a C wait does on return), where the library can
+        (modellix_task_unwatch, 1.1): the task can be polled again."""
+        if has("task_unwatch"):
+            for ptr in ptrs:
+                if ptr in self._live and not C.task_done(ptr):
+                    C.task_unwatch(ptr)
 
     def _sliced(self, ptrs: Sequence[int], timeout_ms: int, call: Callable[[int], Any]) -> int:
         """Run a C wait (lock held) as slices of at most SLICE_MS, so that Python handles signals (Ctrl-C
@@ -384,17 +396,19 @@ class Client:
         timeout_ms = int(timeout_ms)
         if timeout_ms <= 0:
             return int(call(timeout_ms))   # the library's own EINVAL
-        for ptr in ptrs:
-            self._background(ptr)
+        started = [ptr for ptr in ptrs if self._background(ptr)]
         deadline = time.monotonic() + timeout_ms / 1000.0
-        with _signals.held() as interrupted:
-            while True:
-                left = int(math.ceil((deadline - time.monotonic()) * 1000.0))
-                rc = int(call(max(1, min(left, SLICE_MS))))
-                if interrupted:
-                    raise KeyboardInterrupt
-                if rc != Result.ETIMEOUT or left <= SLICE_MS:
-                    return rc
+        try:
+            with _signals.held() as interrupted:
+                while True:
+                    left = int(math.ceil((deadline - time.monotonic()) * 1000.0))
+                    rc = int(call(max(1, min(left, SLICE_MS))))
+                    if interrupted:
+                        raise KeyboardInterrupt
+                    if rc != Result.ETIMEOUT or left <= SLICE_MS:
+                        return rc
+        finally:
+            self._unwatch(started)
 
     def _timeout_error(self, timeout_ms: int, what: str) -> DeadlineError:
         return DeadlineError(Result.ETIMEOUT, "timed out after %d ms waiting for %s" % (timeout_ms, what))
@@ -412,7 +426,7 @@ class Client:
     def wait_all(self, tasks: Iterable["Task"], timeout_ms: int) -> List["Task"]:
         """Wait until every task is done (terminal, or its submission or polling failed for good).
         Raises DeadlineError, CanceledError, InvalidArgumentError for the call itself, KeyboardInterrupt
-        on Ctrl-C (within 100 ms; the tasks keep their ids and stay watched). Each task's own outcome is
+        on Ctrl-C (within 100 ms; the tasks keep their ids). Each task's own outcome is
         on the task (status, submit_state, error): a failed task does not raise here."""
         with self._calling(drives=True) as c:
             items, ptrs, arr = self._array(tasks)
@@ -435,6 +449,20 @@ class Client:
             if rc != Result.OK:
                 raise self._error(rc)
         return index.value
+
+    def wait_all_report(self, tasks: Iterable["Task"], timeout_ms: int) -> int:
+        """wait_all that also says how many of the tasks are done without having succeeded (1.1:
+        modellix_client_wait_all_report); raises only for the call itself, as wait_all."""
+        failed = ctypes.c_size_t(0)
+        fn = need("client_wait_all_report")
+        with self._calling(drives=True) as c:
+            items, ptrs, arr = self._array(tasks)
+            rc = self._sliced(ptrs, timeout_ms, lambda ms: fn(ctypes.byref(failed), c, arr, len(items), ms))
+            if rc == Result.ETIMEOUT:
+                raise self._timeout_error(timeout_ms, "%d task(s)" % len(items))
+            if rc != Result.OK:
+                raise self._error(rc)
+        return failed.value
 
     async def wait_all_async(self, tasks: Iterable["Task"], timeout_ms: Optional[int] = None) -> List["Task"]:
         """wait_all for asyncio (see modellix.aio)."""
@@ -501,6 +529,28 @@ class Client:
             return every
         with every:
             return every.filter(type, provider, search, limit)
+
+    # 1.1: the submission queue ---------------------------------------------------------------------
+
+    def resume(self) -> None:
+        """Let queued submissions go out again after one ended with an unknown outcome (the queue is
+        halted until the application has decided; see halted)."""
+        with self._calling() as c:
+            rc = int(need("client_resume")(c))
+            if rc != Result.OK:
+                raise self._error(rc)
+
+    @property
+    def halted(self) -> bool:
+        """Whether the submission queue is halted by an unknown outcome."""
+        with self._calling() as c:
+            return bool(need("client_halted")(c))
+
+    @property
+    def pending_count(self) -> int:
+        """Submissions not yet answered: queued by submit_async or on the wire."""
+        with self._calling() as c:
+            return int(need("client_pending_count")(c))
 
     # 1.1: journal and poll statistics -------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import itertools
 from typing import Any, Callable, Dict, Iterator, List, Optional, TypedDict, TypeVar, Union
 
 from . import _signals
-from ._lib import C
+from ._lib import C, need
 from ._types import DownloadFlag, Result, SubmitState, TaskState
 from ._util import JSONBody, PathLike, StrOrBytes, body as _body, cpath, cstr, take_bytes, take_string, text
 from .client import Client
@@ -64,6 +64,7 @@ class Task:
     def __init__(self, client: Client, ptr: int) -> None:
         self._client = client   # keeps the client alive as long as the task (the C rule: tasks first)
         self._ptr: Optional[int] = ptr
+        self._background = False   # watched by the application (watch()) or the library (submit_async)
         client._live.add(ptr)
         client._tasks[ptr] = self
 
@@ -94,7 +95,9 @@ class Task:
         """Queue a paid submission; it is sent (at most max_in_flight at a time) and then watched while
         the client is driven (wait_all / wait_any / Task.wait / Client.step / asyncio). Keep the Task:
         closing it (or letting it be collected) drops a submission that has not been sent."""
-        return cls._make(client, True, C.task_submit_async, cstr(model, "model"), _body(body))
+        task = cls._make(client, True, C.task_submit_async, cstr(model, "model"), _body(body))
+        task._background = True
+        return task
 
     @classmethod
     def attach(cls, client: Client, task_id: StrOrBytes) -> "Task":
@@ -149,18 +152,29 @@ class Task:
 
     def poll(self) -> TaskState:
         """Query the status once; returns the new status. StateError for a task that is queued, being
-        submitted or watched (a wait that timed out leaves the task watched until it is done)."""
+        submitted or watched in the background."""
         self._call(C.task_poll)
         return self.status
 
     def watch(self) -> None:
         """Poll in the background while the client is driven."""
         self._call(C.task_watch)
+        self._background = True
+
+    def unwatch(self) -> None:
+        """Stop polling in the background (1.1); the task keeps its id and state and may be polled."""
+        self._call(need("task_unwatch"))
+        self._background = False
+
+    @property
+    def warning(self) -> Optional[str]:
+        """What was odd in the answer that accepted the submission (1.1), or None."""
+        return text(self._get(need("task_warning")))
 
     def wait(self, timeout_ms: int = 5 * 60 * 1000) -> "Task":
         """Wait until the task is terminal. Returns self on success; raises TaskFailedError if the
         service says it failed, DeadlineError on timeout (the task keeps its id: wait again later),
-        KeyboardInterrupt on Ctrl-C within 100 ms (the task keeps its id and stays watched)."""
+        KeyboardInterrupt on Ctrl-C within 100 ms (the task keeps its id)."""
         c = self._client
         with self._calling(drives=True) as t:
             rc = c._sliced([t], timeout_ms, lambda ms: C.task_wait(t, ms))

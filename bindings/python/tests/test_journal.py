@@ -1,5 +1,6 @@
 """The MODELLIX_1.1 calls through the binding: the task journal (options, reading, clearing, resuming with
-attach_pending), poll statistics export/import, the per-task poll schedule, and the proxy options."""
+attach_pending), poll statistics export/import, the per-task poll schedule, the proxy options, and the
+lifecycle calls (wait_all_report, unwatch, warning, resume, halted, pending_count)."""
 
 import json
 import os
@@ -111,6 +112,72 @@ class JournalTest(unittest.TestCase):
         self.assertEqual(self.mock.requests("submit"), submits + 2)
         with self.assertRaises(modellix.InvalidArgumentError):
             self.client(proxy="ftp://nowhere")
+
+
+class LifecycleTest(unittest.TestCase):
+    """The 1.1 calls of the task lifecycle work (issue 12): wait_all_report, unwatch, warning, the
+    halted submission queue and resume, pending_count."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.mock = Mock("--duration-ms", "100", "--max-running", "0")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.mock.stop()
+
+    def setUp(self):
+        self.mock.control("DELETE", "/_mock/faults")
+        self.client = modellix.Client(api_key=KEY, base_url=self.mock.url, max_in_flight=1)
+        self.addCleanup(self.client.close)
+
+    def test_wait_all_report(self):
+        ok = self.client.submit_async(SLUG, {"prompt": "ok"})
+        bad = self.client.submit_async(SLUG, {"prompt": "bad", "mock_outcome": "failed"})
+        self.assertEqual(self.client.pending_count, 2)
+        self.assertEqual(self.client.wait_all_report([ok, bad], 20000), 1)
+        self.assertEqual(self.client.pending_count, 0)
+        self.assertEqual((ok.status, bad.status), (TaskState.SUCCESS, TaskState.FAILED))
+
+    def test_a_timed_out_wait_leaves_the_task_pollable(self):
+        t = self.client.submit(SLUG, {"prompt": "long", "mock_duration_ms": 60000})
+        with self.assertRaises(modellix.DeadlineError):
+            t.wait(200)
+        polls = self.mock.requests("task")
+        self.assertIn(t.poll(), (TaskState.PENDING, TaskState.PROCESSING))   # not watched any more
+        self.assertEqual(self.mock.requests("task"), polls + 1)
+        t.watch()
+        with self.assertRaises(modellix.StateError):
+            t.poll()                                                         # watched by the application
+        t.unwatch()
+        t.poll()
+
+    def test_warning(self):
+        self.assertIsNone(self.client.submit(SLUG, {"prompt": "plain"}).warning)
+        body = {"code": 0, "message": "success", "data": {"task_id": "task-odd-1", "status": 12345}}
+        self.mock.control("POST", "/_mock/faults", {"route": "submit", "kind": "status", "status": 200, "body": body,
+                                                     "count": 1})
+        t = self.client.submit(SLUG, {"prompt": "odd answer"})
+        self.assertEqual(t.id, "task-odd-1")                                  # accepted all the same
+        self.assertIn("status", t.warning)
+
+    def test_halted_queue_and_resume(self):
+        self.mock.control("POST", "/_mock/faults", {"route": "submit", "kind": "status", "status": 503, "count": 1,
+                                                     "after_create": True})
+        lost = self.client.submit_async(SLUG, {"prompt": "lost answer"})
+        queued = self.client.submit_async(SLUG, {"prompt": "queued behind it"})
+        self.assertFalse(self.client.halted)
+        self.client.wait_all([lost, queued], 20000)
+        self.assertEqual(lost.submit_state, modellix.SubmitState.UNKNOWN)
+        self.assertEqual(queued.submit_state, modellix.SubmitState.SKIPPED)
+        self.assertTrue(self.client.halted)
+        created = self.mock.counters()["tasks_created"]
+        self.client.resume()
+        self.assertFalse(self.client.halted)
+        again = self.client.submit_async(SLUG, {"prompt": "after resume"})
+        self.client.wait_all([again], 20000)
+        self.assertEqual(again.status, TaskState.SUCCESS)
+        self.assertEqual(self.mock.counters()["tasks_created"], created + 1)
 
 
 if __name__ == "__main__":

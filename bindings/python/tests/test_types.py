@@ -93,6 +93,30 @@ class TypesTest(unittest.TestCase):
             self.assertIs(e.code, code)
             self.assertEqual(e.message, "detail")
 
+    def test_every_exported_function_is_declared(self):
+        """Every symbol of lib/libmodellix.map has its ctypes declaration in modellix/_lib.py: strictly
+        for the frozen MODELLIX_1.0 node. A node still growing (1.1 before its release) may gain calls
+        on main before the binding does: those are named in a skipped subtest, not a failure, so that
+        adding a C call never breaks the Python suite."""
+        from modellix import _lib
+        mapfile = os.path.join(os.environ.get("MODELLIX_INCLUDE") or "", "..", "..", "lib", "libmodellix.map")
+        if not os.path.exists(mapfile):
+            self.skipTest("no lib/libmodellix.map beside the headers")
+        with open(mapfile) as f:
+            text = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
+        nodes = dict(re.findall(r"(MODELLIX_[\d.]+)\s*\{(.*?)\}", text, flags=re.S))
+        self.assertIn("MODELLIX_1.0", nodes)
+        declared = set(_lib._SIGNATURES) | set(_lib._SIGNATURES_1_1)
+        for node, body in nodes.items():
+            names = re.findall(r"\b(modellix_\w+)\s*;", body)
+            with self.subTest(node=node):
+                self.assertGreater(len(names), 0)
+                missing = sorted(set(names) - declared)
+                if node != "MODELLIX_1.0" and missing:
+                    self.skipTest("not yet in the binding: %s" % ", ".join(missing))
+                self.assertEqual(missing, [], "not declared in modellix/_lib.py")
+        self.assertEqual(_lib.MISSING_1_1, [])   # the built library has every 1.1 call the binding knows
+
     def test_enum_types(self):
         self.assertTrue(issubclass(modellix.TaskState, int))
         self.assertEqual(modellix.DownloadFlag.OVERWRITE | modellix.DownloadFlag.RENAME, 9)
