@@ -223,6 +223,13 @@ done:
     return rc;
 }
 
+/* 1 if [s, s+n) is "." or "..": a path segment that URL normalisation (curl's, a proxy's, the
+   server's) folds into another path, so that a request would reach another resource. */
+static int dot_segment(const char *s, size_t n)
+{
+    return (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.');
+}
+
 int mx_validate_slug(const char *slug, char **type, char **provider, char **model, char *err, size_t errcap)
 {
     *type = *provider = *model = NULL;
@@ -266,10 +273,15 @@ int mx_validate_slug(const char *slug, char **type, char **provider, char **mode
             rc = MODELLIX_ENOMEM;
             goto done;
         }
-        if (!*parts[nparts++]) {
+        if (!*parts[nparts]) {
             rc = fail(err, errcap, "the model slug must have the form provider/model with non-empty parts");
             goto done;
         }
+        if (dot_segment(parts[nparts], strlen(parts[nparts]))) {
+            rc = fail(err, errcap, "a part of the model slug is \".\" or \"..\" (it would name another path)");
+            goto done;
+        }
+        nparts++;
         if (!slash)
             break;
         p = slash + 1;
@@ -322,6 +334,14 @@ int mx_validate_task_id(const char *id, char **out, char *err, size_t errcap)
         unsigned char c = (unsigned char)t[i];
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("._~:/+@=-", c)))
             why = "the task id contains unsupported characters";
+    }
+    for (size_t i = 0; !why && i < n;) {
+        size_t j = i;
+        while (j < n && t[j] != '/')
+            j++;
+        if (dot_segment(t + i, j - i))
+            why = "the task id is, or has a part that is, \".\" or \"..\" (it would name another path)";
+        i = j + 1;
     }
     if (why) {
         free(t);

@@ -48,7 +48,8 @@ enum modellix_task_state {
  *                   said), or NULL on error. Free it with modellix_task_free().
  * @param c          the client.
  * @param model_slug "provider/model" (or "type/provider/model"), copied; trimmed; at most 256
- *                   characters; no control or bidirectional-override characters.
+ *                   characters; no control or bidirectional-override characters; no part "." or
+ *                   ".." (::MODELLIX_EINVAL since 1.1: such a path would reach another model).
  * @param body_json  the request body, copied: a JSON object, at most 64 MiB, nesting at most 100
  *                   levels, finite numbers. Sent as given (not re-serialised).
  * @return ::MODELLIX_OK; ::MODELLIX_EINVAL (bad slug or body: nothing was sent); ::MODELLIX_EAUTH,
@@ -141,7 +142,8 @@ MODELLIX_API int32_t modellix_task_done(const modellix_task *t);
  * download it. No network traffic: the state is ::MODELLIX_TASK_UNKNOWN until the first poll.
  *
  * @param[out] out receives the task, or NULL on error.
- * @param task_id  copied; trimmed; 1 to 512 characters from [A-Za-z0-9._~:/+@=-].
+ * @param task_id  copied; trimmed; 1 to 512 characters from [A-Za-z0-9._~:/+@=-]; neither it nor a
+ *                 '/'-separated part of it may be "." or ".." (::MODELLIX_EINVAL since 1.1).
  * @return ::MODELLIX_OK, ::MODELLIX_EINVAL or ::MODELLIX_ENOMEM.
  * @since 1.0
  */

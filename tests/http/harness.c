@@ -94,6 +94,8 @@ void fx_client(fixture *f, const fx_opts *o)
         assert_int_equal(modellix_options_set_no_proxy(opts, o->no_proxy), MODELLIX_OK);
     if (o->no_env_proxy)
         assert_int_equal(modellix_options_set_proxy_from_env(opts, 0), MODELLIX_OK);
+    if (o->max_in_flight)
+        assert_int_equal(modellix_options_set_max_in_flight(opts, o->max_in_flight), MODELLIX_OK);
     if (o->on_attempt)
         assert_int_equal(modellix_options_set_attempt_callback(opts, o->on_attempt, o->on_attempt_ud, NULL),
                          MODELLIX_OK);

@@ -35,6 +35,7 @@ typedef struct fx_opts {
     const char *base_url;    /* NULL = the mock's */
     int32_t submit_path;
     const char *ca_file;     /* NULL = the system store */
+    int32_t max_in_flight;   /* 0 = the library's default */
     modellix_attempt_fn on_attempt; /* with on_attempt_ud; NULL = none */
     void *on_attempt_ud;
     const char *proxy;       /* modellix_options_set_proxy when set */
