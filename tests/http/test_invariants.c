@@ -17,7 +17,9 @@
  *   key       neither the key nor any prefix of it of 8 characters or more is in a string the library
  *             returned (client and task messages, request ids, task JSON, status text, ids, resource
  *             URLs, download paths) or logged. Faults echo the key in bodies, messages cut around
- *             byte 300, X-Request-Id headers and failed tasks' data.error.message.
+ *             byte 300 or cut inside the key, X-Request-Id headers and failed tasks'
+ *             data.error.message. "key" is the whole key or a fragment ending a string; "key-fragment"
+ *             a fragment followed by more text.
  *   deadline  every blocking call returns within its deadline + 50 ms (the timeout argument for waits,
  *             the client's call timeout for submit and poll, the download limit plus one refresh poll
  *             for downloads), measured on CLOCK_MONOTONIC; a stall of the process seen by a monitor
@@ -33,8 +35,8 @@
  *             the files downloaded.
  *
  * Environment: MODELLIX_INVARIANT_SEED (one seed or a comma-separated list; default a fixed list),
- * MODELLIX_INVARIANT_SECONDS (time budget, default 20), MODELLIX_INVARIANT_UNGATE=1 (enforce the checks
- * gated below as known bugs), MODELLIX_INVARIANT_VERBOSE=1 (print every step). On failure the seed, the sequence and its step history are printed; the
+ * MODELLIX_INVARIANT_SECONDS (time budget, default 20), MODELLIX_INVARIANT_VERBOSE=1 (print every step),
+ * MODELLIX_INVARIANT_UNGATE=1 (enforce the checks gated below as known bugs). On failure the seed, the sequence and its step history are printed; the
  * key is masked in everything printed.
  */
 #include "harness.h"
@@ -49,24 +51,22 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---- checks and the known-bug gates ---------------------------------------------------------------- */
+/* ---- checks ---------------------------------------------------------------------------------------- */
 
-enum check { CK_MONEY, CK_FD, CK_KEY, CK_DEADLINE, CK_SLOT, CK_CANCEL, CK_DUP, CK_CONTRACT, CK_COUNT_ };
-static const char *const check_name[CK_COUNT_] = {"money",  "fds", "key",     "deadline",
-                                                  "slot", "cancel", "dup", "contract"};
+enum check { CK_MONEY, CK_FD, CK_KEY, CK_KEY_FRAGMENT, CK_DEADLINE, CK_SLOT, CK_CANCEL, CK_DUP, CK_CONTRACT,
+             CK_COUNT_ };
+static const char *const check_name[CK_COUNT_] = {"money", "fds",    "key", "key-fragment", "deadline",
+                                                  "slot",  "cancel", "dup", "contract"};
 
-/* A check failing today because of a bug of issue 12 that the lead is fixing: the issue item number,
- * 0 = enforced. A gated check still runs: its violations are counted and reported, not fatal.
- * Set an entry to 0 once the fix is on main. */
-#define KNOWN_BUG_ITEM_2 2   /* the key leaks through a failed task's message, a cut message, X-Request-Id */
-#define KNOWN_BUG_ITEM_6 6   /* wait_all with a task listed twice blocks for the whole timeout */
-#define KNOWN_BUG_ITEM_10 10 /* background work writes the client's error slot */
-static int gate[CK_COUNT_] = {
-    [CK_KEY] = KNOWN_BUG_ITEM_2,
-    [CK_DUP] = KNOWN_BUG_ITEM_6,
-    [CK_SLOT] = KNOWN_BUG_ITEM_10,
-};
-static int64_t violations[CK_COUNT_];
+/* A check failing on main because of a known library bug: counted and reported, not fatal, until the fix
+ * lands (then set it to 0). MODELLIX_INVARIANT_UNGATE=1 enforces it.
+ * KNOWN_BUG_KEY_FRAGMENT_IN_BODY (found by this test, not yet an issue item): a prefix of the key that
+ * the server cut short inside a body (a JSON message ending "Bearer sk-...") survives in
+ * modellix_task_json(): the sanitizer drops a key fragment only at the end of what it is given. */
+#define KNOWN_BUG_KEY_FRAGMENT_IN_BODY 1
+static int gated[CK_COUNT_] = {[CK_KEY_FRAGMENT] = KNOWN_BUG_KEY_FRAGMENT_IN_BODY};
+static int64_t gated_hits[CK_COUNT_];
+
 
 /* ---- figures ---------------------------------------------------------------------------------------- */
 
@@ -186,6 +186,7 @@ static struct {
     char hist[HIST][320];
     int n_hist;
     char log_leak[320]; /* first log line with the key, masked */
+    int log_leak_kind;
     int cancel_pending; /* a cancel arrived after the call it was aimed at had returned */
     int32_t slot_code;  /* the error slot as the last call left it */
     char slot_msg[1024];
@@ -207,12 +208,21 @@ static size_t key_match_at(const char *p)
     return best;
 }
 
+/* 0: no part of the key; 1: only fragments of it followed by other text (cut short inside a longer
+ * string); 2: the whole key, or a fragment that ends the string. */
 static int leaks(const char *s)
 {
-    for (; s && *s; s++)
-        if (key_match_at(s))
-            return 1;
-    return 0;
+    int kind = 0;
+    if (s && strstr(s, FX_KEY))
+        return 2;
+    for (; s && *s; s++) {
+        size_t l = key_match_at(s);
+        if (l && !s[l])
+            return 2;
+        if (l)
+            kind = 1;
+    }
+    return kind;
 }
 
 static void masked(const char *s, char *out, size_t n)
@@ -257,11 +267,10 @@ static void violation(enum check ck, const char *fmt, ...)
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     masked(what, shown, sizeof shown);
-    violations[ck]++;
-    if (gate[ck]) {
-        if (violations[ck] <= 3)
-            printf("# KNOWN_BUG_ITEM_%d (gated) %s: %s [seed %llu seq %lld step %lld]\n", gate[ck], check_name[ck],
-                   shown, (unsigned long long)M.seed, (long long)M.seq, (long long)M.step);
+    if (gated[ck]) {
+        if (++gated_hits[ck] <= 3)
+            printf("# known bug (gated) '%s': %s [seed %llu sequence %lld step %lld]\n", check_name[ck], shown,
+                   (unsigned long long)M.seed, (long long)M.seq, (long long)M.step);
         return;
     }
     printf("not ok 1 - invariant '%s' broken: %s\n", check_name[ck], shown);
@@ -290,8 +299,10 @@ static void on_log(int32_t level, const char *message, void *ud)
 {
     (void)level;
     (void)ud;
-    if (leaks(message) && !M.log_leak[0])
+    if (leaks(message) && !M.log_leak[0]) {
         masked(message, M.log_leak, sizeof M.log_leak);
+        M.log_leak_kind = leaks(message);
+    }
 }
 
 static void collect_id(const char *id, void *ud)
@@ -301,8 +312,10 @@ static void collect_id(const char *id, void *ud)
 
 static void check_string(const char *what, const char *s)
 {
-    if (leaks(s))
-        violation(CK_KEY, "%s holds the key: %s", what, s);
+    int kind = leaks(s);
+    if (kind)
+        violation(kind == 2 ? CK_KEY : CK_KEY_FRAGMENT, "%s holds %s: %s", what,
+                  kind == 2 ? "the key" : "a fragment of the key", s);
 }
 
 static void check_task_strings(const mtask *mt)
@@ -384,7 +397,7 @@ static void check_after_step(void)
     if (fds > M.fd_client + FD_ALLOWANCE)
         violation(CK_FD, "%d descriptors open, %d right after the client was made", fds, M.fd_client);
     if (M.log_leak[0]) {
-        violation(CK_KEY, "logged: %s", M.log_leak);
+        violation(M.log_leak_kind == 2 ? CK_KEY : CK_KEY_FRAGMENT, "logged: %s", M.log_leak);
         M.log_leak[0] = '\0';
     }
     check_string("client errmsg", modellix_client_errmsg(M.c));
@@ -525,6 +538,9 @@ static void key_echo(char *out, size_t n, int variant)
     case 2:
         snprintf(out, n, "%s", FX_KEY);
         break;
+    case 3: /* a message the server cut inside the key: it ends with a prefix of it */
+        snprintf(out, n, "Authentication failed for Bearer %.*s", (int)rnd_in(8, (int64_t)KEY_LEN - 1), FX_KEY);
+        break;
     default:
         snprintf(out, n, "key=%s; again: %s", FX_KEY, FX_KEY);
         break;
@@ -554,7 +570,7 @@ static void add_fault(void)
     f.huge_bytes = chance(5) ? 17 * 1024 * 1024 : rnd_in(10, 300000);
     const char *echo = "";
     if (chance(50)) {
-        int variant = (int)rnd_in(0, 3);
+        int variant = (int)rnd_in(0, 4);
         key_echo(msg, sizeof msg, variant);
         if (chance(70)) {
             snprintf(body, sizeof body, "{\"code\":%d,\"message\":\"%s\"}", (int)f.status, msg);
@@ -565,7 +581,8 @@ static void add_fault(void)
         echo = " body echoes the key";
     }
     if (chance(40)) {
-        snprintf(headers, sizeof headers, "X-Request-Id: %s%s\n", chance(50) ? "" : "req-", FX_KEY);
+        snprintf(headers, sizeof headers, "X-Request-Id: %s%.*s\n", chance(50) ? "" : "req-",
+                 chance(50) ? (int)KEY_LEN : (int)rnd_in(8, (int64_t)KEY_LEN - 1), FX_KEY);
         f.headers = headers;
     }
     if (f.kind == MOCK_FAULT_WRONG_TASK_ID && f.route != MOCK_ROUTE_TASK) {
@@ -595,7 +612,7 @@ static void make_body(char *out, size_t n)
     char msg[600] = "";
     int failed = chance(30);
     if (failed && chance(70)) {
-        key_echo(msg, sizeof msg, (int)rnd_in(0, 3));
+        key_echo(msg, sizeof msg, (int)rnd_in(0, 4));
     }
     snprintf(out, n,
              "{\"prompt\":\"invariant %lld\",\"mock_duration_ms\":%lld,\"mock_resources\":%lld%s%s%s%s}",
@@ -932,7 +949,7 @@ static void run_sequence(void)
     modellix_client_free(M.c);
     M.c = NULL;
     if (M.log_leak[0])
-        violation(CK_KEY, "logged: %s", M.log_leak);
+        violation(M.log_leak_kind == 2 ? CK_KEY : CK_KEY_FRAGMENT, "logged: %s", M.log_leak);
     mock_server_clear_faults(M.m);
     settle();
     check_money(1);
@@ -953,7 +970,7 @@ int main(void)
 {
     const char *ungate = getenv("MODELLIX_INVARIANT_UNGATE");
     if (ungate && *ungate == '1')
-        memset(gate, 0, sizeof gate);
+        memset(gated, 0, sizeof gated);
     const char *verb = getenv("MODELLIX_INVARIANT_VERBOSE");
     verbose = verb && *verb == '1';
     const char *secs = getenv("MODELLIX_INVARIANT_SECONDS");
@@ -980,9 +997,6 @@ int main(void)
     }
     if (modellix_global_init() <= 0)
         abort();
-    for (size_t i = 0; i < CK_COUNT_; i++)
-        if (gate[i])
-            printf("# check '%s' gated by KNOWN_BUG_ITEM_%d\n", check_name[i], gate[i]);
     pthread_t lag_th;
     if (pthread_create(&lag_th, NULL, lag_monitor, NULL) != 0)
         abort();
@@ -1015,9 +1029,9 @@ int main(void)
            "overruns beyond 50 ms excused (a stall, or valgrind): %lld; longest modellix_client_step: %lld ms\n",
            (long long)fig.max_over_ms, (long long)fig.max_lag_ms, (long long)fig.excused, (long long)fig.max_step_ms);
     for (int i = 0; i < CK_COUNT_; i++)
-        if (gate[i])
-            printf("# gated check '%s' (KNOWN_BUG_ITEM_%d): %lld violations%s\n", check_name[i], gate[i],
-                   (long long)violations[i], violations[i] ? "" : " - the gate can come off");
+        if (gated[i])
+            printf("# gated check '%s' (known bug): %lld violations%s\n", check_name[i], (long long)gated_hits[i],
+                   gated_hits[i] ? "" : " - the gate may come off");
     atomic_store(&lag_stop, 1);
     pthread_join(lag_th, NULL);
     set_clear(&M.before);
