@@ -280,9 +280,15 @@ class Client:
             self._lock.release()
 
     def close(self) -> None:
-        """Free every task of this client, then the client. Waits for a call running on another thread
-        to return. Idempotent. Not allowed from inside one of the client's callbacks."""
+        """Free every task of this client, then the client. Idempotent. Not allowed from inside one of
+        the client's callbacks. If another thread is inside a call on the client, it is cancelled first
+        (a wait there raises CanceledError; a paid submission already sent is not undone and reports
+        OutcomeUnknownError) and close() waits for it to return."""
+        if not self._lock.acquire(blocking=False):
+            self.cancel()
+            self._lock.acquire()
         with self._lock:
+            self._lock.release()   # (held once more by the with block)
             if self._ptr is None:
                 return
             if self._depth:

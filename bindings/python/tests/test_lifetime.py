@@ -123,6 +123,30 @@ class LifetimeTest(unittest.TestCase):
         client.cancel()                       # after close: nothing reaches the library
         self.assertEqual(len(cancel.calls), 1)
 
+    def test_close_from_another_thread_cancels_its_wait(self):
+        client = modellix.Client(api_key=KEY, base_url=self.mock.url)
+        t = client.submit(SLUG, {"prompt": "long", "mock_duration_ms": 60000})
+        task_id = t.id
+        outcome = []
+
+        def waiter():
+            try:
+                t.wait(8000)
+                outcome.append("returned")
+            except modellix.CanceledError:
+                outcome.append("canceled")
+        th = threading.Thread(target=waiter)
+        th.start()
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        client.close()
+        took = time.monotonic() - t0
+        th.join()
+        self.assertEqual(outcome, ["canceled"])
+        self.assertLess(took, 0.5, "close() waited %.0f ms for the other thread's wait" % (took * 1000))
+        self.assertTrue(client.closed and t.closed)
+        self.assertTrue(task_id.startswith("task-"))
+
     def test_cancel_and_close_hammered(self):
         for _ in range(20):
             client = modellix.Client(api_key=KEY, base_url=self.mock.url)
