@@ -188,7 +188,9 @@ void mx_task_transition(modellix_task *t, int32_t to, const mx_error *e)
     int done = to >= MX_TS_SUCCESS;
     int held = t->counted; /* an async submission's slot */
     int moved = 0;
-    if (done && held) {
+    /* the slot stands for a task running on the service while this client follows it: it is let go
+       when the task is done, and when nobody follows it any more (unwatched or freed) */
+    if (held && (done || to == MX_TS_IDLE)) {
         t->counted = 0;
         c->running--;
         moved = 1;
@@ -198,10 +200,8 @@ void mx_task_transition(modellix_task *t, int32_t to, const mx_error *e)
         moved = 1;
     }
     if (!done || t->freeing) {
-        if (moved && t->freeing)
-            mx_timer_arm(&c->eng, &c->pump_timer, mx_now_ms()); /* a free sends nothing itself */
-        else if (moved)
-            mx_queue_pump(c);
+        if (moved) /* an unwatch or a free sends nothing itself: the queue moves on at the next step */
+            mx_timer_arm(&c->eng, &c->pump_timer, mx_now_ms());
         return;
     }
 

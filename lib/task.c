@@ -298,8 +298,9 @@ void modellix_task_free(modellix_task *t)
     modellix_client *c = t->c;
     t->freeing = 1;
     if (t->state == MX_TS_SENDING && t->sub) {
-        int sent = t->sub->active || t->sub->unknown_seen;
-        mx_req_delete(&c->eng, t->sub); /* abandons it */
+        mx_req_abort(t->sub, MODELLIX_ECANCELED); /* decides from the attempt whether a byte left */
+        int sent = t->sub->unknown_seen || t->sub->rc == MODELLIX_EOUTCOME_UNKNOWN;
+        mx_req_delete(&c->eng, t->sub);
         t->sub = NULL;
         mx_error e = {sent ? MODELLIX_EOUTCOME_UNKNOWN : MODELLIX_ECANCELED, 0, NULL,
                       sent ? "the task was freed while its submission was in flight: its outcome is unknown"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* No string the library hands out about t may hold the key or its start (>= 4 bytes at a cut). */
 static void assert_task_clean(fixture *f, const modellix_task *t)
@@ -278,6 +279,54 @@ static void test_background_failure_stays_on_task(void **state)
     modellix_task_free(good);
 }
 
+static void nap_5ms(void)
+{
+    struct timespec ts = {0, 5000000};
+    nanosleep(&ts, NULL);
+}
+
+/* A queued task's slot is let go when nobody follows it any more: freeing or unwatching an accepted
+   task lets the next queued submission go out (1.0 kept the slot of an unwatched task for good). */
+static void test_slot_released_by_free_and_unwatch(void **state)
+{
+    fixture *f = *state;
+    fx_opts o = {.fast_retries = 1, .max_in_flight = 1};
+    fx_client(f, &o);
+    const char *slow = "{\"prompt\":\"x\",\"mock_duration_ms\":60000}";
+    modellix_task *a, *b, *c;
+    assert_int_equal(modellix_task_submit_async(&a, f->c, FX_SLUG, slow), MODELLIX_OK);
+    assert_int_equal(modellix_task_submit_async(&b, f->c, FX_SLUG, slow), MODELLIX_OK);
+    assert_int_equal(modellix_task_submit_async(&c, f->c, FX_SLUG, slow), MODELLIX_OK);
+    for (int i = 0; i < 200 && modellix_task_submit_state(a) != MODELLIX_SUBMIT_ACCEPTED; i++) {
+        size_t active;
+        assert_int_equal(modellix_client_step(f->c, &active), MODELLIX_OK);
+        nap_5ms();
+    }
+    assert_int_equal(modellix_task_submit_state(a), MODELLIX_SUBMIT_ACCEPTED);
+    assert_int_equal(modellix_task_submit_state(b), MODELLIX_SUBMIT_QUEUED);
+    assert_int_equal(fx_tasks_created(f), 1);
+    /* unwatching a: b goes out (at the next step, not from inside the call) */
+    assert_int_equal(modellix_task_unwatch(a), MODELLIX_OK);
+    assert_int_equal(modellix_task_submit_state(b), MODELLIX_SUBMIT_QUEUED);
+    for (int i = 0; i < 200 && modellix_task_submit_state(b) != MODELLIX_SUBMIT_ACCEPTED; i++) {
+        assert_int_equal(modellix_client_step(f->c, NULL), MODELLIX_OK);
+        nap_5ms();
+    }
+    assert_int_equal(modellix_task_submit_state(b), MODELLIX_SUBMIT_ACCEPTED);
+    assert_int_equal(modellix_task_submit_state(c), MODELLIX_SUBMIT_QUEUED);
+    /* freeing b: c goes out */
+    modellix_task_free(b);
+    for (int i = 0; i < 200 && modellix_task_submit_state(c) != MODELLIX_SUBMIT_ACCEPTED; i++) {
+        assert_int_equal(modellix_client_step(f->c, NULL), MODELLIX_OK);
+        nap_5ms();
+    }
+    assert_int_equal(modellix_task_submit_state(c), MODELLIX_SUBMIT_ACCEPTED);
+    assert_int_equal(fx_tasks_created(f), 3);
+    assert_int_equal(modellix_client_pending_count(f->c), 0);
+    modellix_task_free(a);
+    modellix_task_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +337,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dot_segments_refused, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_halt_and_resume, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_background_failure_stays_on_task, fx_test_setup, fx_test_teardown),
+        cmocka_unit_test_setup_teardown(test_slot_released_by_free_and_unwatch, fx_test_setup, fx_test_teardown),
     };
     return cmocka_run_group_tests_name("lifecycle", tests, fx_setup, fx_teardown);
 }
