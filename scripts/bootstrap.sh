@@ -8,7 +8,7 @@ PKGS="meson ninja-build pkg-config gcc libc6-dev libcurl4-openssl-dev libjansson
 libmicrohttpd-dev python3 ca-certificates openssl cmake tinyproxy nginx-light
 python3-venv python3-pip python3-setuptools python3-wheel"
 if [ "${1:-}" = "--ci" ]; then
-    PKGS="$PKGS clang g++ valgrind abigail-tools gcovr binutils python3-mypy"
+    PKGS="$PKGS clang g++ valgrind abigail-tools gcovr binutils devscripts debhelper lintian dpkg-dev python3-mypy"
 fi
 missing=""
 for p in $PKGS; do
