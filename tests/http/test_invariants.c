@@ -14,18 +14,17 @@
  *             submissions on the wire right now. The id sets are compared, not just counts.
  *   fds       /proc/self/fd stays within the client's own allowance while it lives, and is back to
  *             the baseline once the client is freed.
- *   key       neither the key nor any prefix of it of 8 characters or more is in a string the library
- *             returned (client and task messages, request ids, task JSON, status text, ids, resource
- *             URLs, download paths) or logged. Faults echo the key in bodies, messages cut around
- *             byte 300 or cut inside the key, X-Request-Id headers and failed tasks'
- *             data.error.message. "key" is the whole key or a fragment ending a string; "key-fragment"
+ *   key       neither the key, nor a prefix of it of 8 characters or more, nor 12 consecutive characters
+ *             of it is in a string the library returned (client and task messages, request ids, task
+ *             JSON, status text, ids, resource URLs, download paths) or logged. Faults echo the key in
+ *             bodies, messages cut around byte 300 or cut inside the key, X-Request-Id headers and
+ *             failed tasks' data.error.message. "key" is the whole key or a fragment ending a string; "key-fragment"
  *             a fragment followed by more text.
  *   deadline  every blocking call returns within its deadline + 50 ms (the timeout argument for waits,
  *             the client's call timeout for submit and poll, the download limit plus one refresh poll
  *             for downloads), measured on CLOCK_MONOTONIC; a stall of the process seen by a monitor
  *             thread, or the calling thread's wait for a CPU (schedstat), during the call (a loaded
- *             machine) is added to the 50 ms; under valgrind
- *             deadlines are reported, not enforced.
+ *             machine) is added to the 50 ms; under valgrind deadlines are reported, not enforced.
  *   slot      after a call that returned OK, modellix_client_errcode() is MODELLIX_OK; after one that
  *             returned E, it is E with a non-empty message; nothing changes it between calls.
  *   cancel    a cancel that arrived after the call it was aimed at returned is consumed by the next
@@ -36,8 +35,8 @@
  *
  * Environment: MODELLIX_INVARIANT_SEED (one seed or a comma-separated list; default a fixed list),
  * MODELLIX_INVARIANT_SECONDS (time budget, default 20), MODELLIX_INVARIANT_VERBOSE=1 (print every step),
- * MODELLIX_INVARIANT_UNGATE=1 (enforce the checks gated below as known bugs). On failure the seed, the sequence and its step history are printed; the
- * key is masked in everything printed.
+ * MODELLIX_INVARIANT_UNGATE=1 (enforce the checks gated below as known bugs). On failure the seed, the
+ * sequence and its step history are printed; the key is masked in everything printed.
  */
 #include "harness.h"
 
@@ -66,7 +65,6 @@ static const char *const check_name[CK_COUNT_] = {"money", "fds",    "key", "key
 #define KNOWN_BUG_KEY_FRAGMENT_IN_BODY 1
 static int gated[CK_COUNT_] = {[CK_KEY_FRAGMENT] = KNOWN_BUG_KEY_FRAGMENT_IN_BODY};
 static int64_t gated_hits[CK_COUNT_];
-
 
 /* ---- figures ---------------------------------------------------------------------------------------- */
 
@@ -299,9 +297,10 @@ static void on_log(int32_t level, const char *message, void *ud)
 {
     (void)level;
     (void)ud;
-    if (leaks(message) && !M.log_leak[0]) {
+    int kind = leaks(message);
+    if (kind > M.log_leak_kind) { /* keep the worst line of the step */
         masked(message, M.log_leak, sizeof M.log_leak);
-        M.log_leak_kind = leaks(message);
+        M.log_leak_kind = kind;
     }
 }
 
@@ -399,6 +398,7 @@ static void check_after_step(void)
     if (M.log_leak[0]) {
         violation(M.log_leak_kind == 2 ? CK_KEY : CK_KEY_FRAGMENT, "logged: %s", M.log_leak);
         M.log_leak[0] = '\0';
+        M.log_leak_kind = 0;
     }
     check_string("client errmsg", modellix_client_errmsg(M.c));
     check_string("client request id", modellix_client_request_id(M.c));
@@ -930,6 +930,7 @@ static void run_sequence(void)
     M.unknown = 0;
     M.cancel_pending = 0;
     M.log_leak[0] = '\0';
+    M.log_leak_kind = 0;
     mock_server_clear_faults(M.m);
     set_clear(&M.accepted);
     make_client();
