@@ -30,6 +30,8 @@ typedef struct dl {
     int saved_errno;
     mx_req *r;
     char *proxy; /* the proxy of the current hop (malloc'd), or NULL: direct */
+    char pin[64]; /* through a proxy: the file host's address that was checked ("" = none) */
+    struct curl_slist *connect_to; /* the tunnel's target pinned to it (an https hop) */
 } dl;
 
 static size_t dl_sink(const char *p, size_t n, void *ctx)
@@ -110,6 +112,18 @@ static int dl_configure(mx_req *r, CURL *h, void *ctx)
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, dl_open);
     curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, d);
     mx_proxy_setopt(h, d->proxy);
+    /* an https file through a proxy goes through a tunnel (CONNECT): ask for the address checked,
+       so that the proxy's own lookup of the name cannot lead somewhere else */
+    curl_slist_free_all(d->connect_to);
+    d->connect_to = NULL;
+    if (d->proxy && d->pin[0] && strncmp(r->url, "https:", 6) == 0) {
+        char entry[96];
+        mx_fmt(entry, sizeof entry, "::%s:", d->pin);
+        if (!(d->connect_to = curl_slist_append(NULL, entry)))
+            return MODELLIX_ENOMEM;
+        curl_easy_setopt(h, CURLOPT_HTTPPROXYTUNNEL, 1L);
+    }
+    curl_easy_setopt(h, CURLOPT_CONNECT_TO, d->connect_to);
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)d->limit);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
     if (d->c->on_progress) {
@@ -170,11 +184,12 @@ static int fetch_once(modellix_task *t, size_t i, dl *d)
                                        sizeof err);
         free(d->proxy);
         d->proxy = NULL;
+        d->pin[0] = '\0';
         if (rc == MODELLIX_OK)
             rc = mx_proxy_for(&c->proxy, url, &d->proxy);
         /* through a proxy, the file host's addresses are checked here: the proxy connects, not us */
         if (rc == MODELLIX_OK && d->proxy && !(d->flags & MODELLIX_DOWNLOAD_ALLOW_PRIVATE))
-            rc = mx_check_file_host(url, c->base_is_loopback, err, sizeof err);
+            rc = mx_check_file_host(url, c->base_is_loopback, err, sizeof err, d->pin, sizeof d->pin);
         if (rc != MODELLIX_OK) {
             free(url);
             free(d->proxy);
@@ -212,6 +227,8 @@ static int fetch_once(modellix_task *t, size_t i, dl *d)
         int again = rc == MODELLIX_OK && url != r.url;
         mx_req_cleanup(&r); /* frees r.url */
         free(shown);
+        curl_slist_free_all(d->connect_to); /* the handle that used it is gone */
+        d->connect_to = NULL;
         if (!again) {
             free(d->proxy);
             d->proxy = NULL;

@@ -121,8 +121,10 @@ int mx_connect_allowed(const struct sockaddr *sa, int via_proxy, int allow_priva
     return via_proxy || allow_private || (base_loopback && mx_addr_loopback(sa)) || !mx_addr_blocked(sa);
 }
 
-int mx_check_file_host(const char *url, int base_loopback, char *err, size_t errcap)
+int mx_check_file_host(const char *url, int base_loopback, char *err, size_t errcap, char *pin, size_t pincap)
 {
+    if (pin && pincap)
+        pin[0] = '\0';
     CURLU *u = curl_url();
     char *host = NULL;
     if (!u)
@@ -161,6 +163,15 @@ int mx_check_file_host(const char *url, int base_loopback, char *err, size_t err
                    name);
             rc = MODELLIX_EUNSAFE;
         }
+    }
+    if (rc == MODELLIX_OK && pin && pincap >= 48 && res) {
+        char a[INET6_ADDRSTRLEN];
+        if (res->ai_family == AF_INET &&
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)res->ai_addr)->sin_addr, a, sizeof a))
+            mx_fmt(pin, pincap, "%s", a);
+        else if (res->ai_family == AF_INET6 &&
+                 inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)res->ai_addr)->sin6_addr, a, sizeof a))
+            mx_fmt(pin, pincap, "[%s]", a);
     }
     freeaddrinfo(res);
     return rc;

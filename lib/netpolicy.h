@@ -26,7 +26,9 @@ int mx_connect_allowed(const struct sockaddr *sa, int via_proxy, int allow_priva
    every address with mx_connect_allowed(., 0, 0, base_loopback), since the proxy, not this process,
    opens the connection. Returns MODELLIX_OK, MODELLIX_EUNSAFE (an address is refused),
    MODELLIX_ENETWORK (the name does not resolve here) or MODELLIX_ENOMEM, with a message (host only)
-   in err. */
-int mx_check_file_host(const char *url, int base_loopback, char *err, size_t errcap);
+   in err. On success `pin` (if not NULL, pincap >= 48) receives the first address checked, as a
+   literal for a URL host ("192.0.2.1", "[2001:db8::1]"), so that a tunnel can be asked for exactly
+   the address that was checked. */
+int mx_check_file_host(const char *url, int base_loopback, char *err, size_t errcap, char *pin, size_t pincap);
 
 #endif

@@ -342,10 +342,13 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_task_callback(modellix_
  * Downloads through a proxy keep their address rules for the file host, never for the proxy: the
  * file host's name is resolved here and every address it has must be public (or loopback, when the
  * API origin is loopback) before the proxy is asked, a private or reserved literal is refused
- * outright (::MODELLIX_EUNSAFE), and a proxy on a loopback or private address is fine. The proxy
- * resolves the name again when it connects, so a name whose addresses change in between is not
- * caught; if the name cannot be resolved here (a network where only the proxy resolves names),
- * the download fails with ::MODELLIX_ENETWORK unless ::MODELLIX_DOWNLOAD_ALLOW_PRIVATE is given.
+ * outright (::MODELLIX_EUNSAFE), and a proxy on a loopback or private address is fine. An https
+ * file goes through a tunnel to the address that was checked (CONNECT to the address, the name
+ * still verified by TLS); a plain-http file (::MODELLIX_DOWNLOAD_ALLOW_HTTP) is fetched by the
+ * proxy, which resolves the name again itself, so a name whose addresses change in between is not
+ * caught there. If the name cannot be resolved here (a network where only the proxy resolves
+ * names), the download fails with ::MODELLIX_ENETWORK unless ::MODELLIX_DOWNLOAD_ALLOW_PRIVATE is
+ * given.
  *
  * @param url  "scheme://[user:password@]host[:port]" with scheme http, https, socks4, socks4a,
  *             socks5 or socks5h (at most 2048 printable ASCII characters; copied); NULL restores

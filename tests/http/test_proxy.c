@@ -26,6 +26,8 @@ typedef struct proxy {
 } proxy;
 
 static proxy px;
+static mock_server *tls_mock; /* HTTPS, certificate for 127.0.0.1, ::1 and localhost (MX_TEST_CERTS) */
+static char ca_file[4096];
 
 static uint16_t free_port(void)
 {
@@ -124,7 +126,19 @@ static int group_setup(void **state)
         fprintf(stderr, "# cannot start tinyproxy (apt-get install tinyproxy)\n");
         return -1;
     }
-    return 0;
+    const char *certs = getenv("MX_TEST_CERTS");
+    char cert[4096], key[4096];
+    if (!certs || snprintf(cert, sizeof cert, "%s/server.pem", certs) >= (int)sizeof cert)
+        return -1;
+    snprintf(key, sizeof key, "%s/server.key", certs);
+    snprintf(ca_file, sizeof ca_file, "%s/ca.pem", certs);
+    mock_config cfg;
+    mock_config_init(&cfg);
+    cfg.duration_ms = 20;
+    cfg.max_running = 0;
+    cfg.tls_cert_file = cert;
+    cfg.tls_key_file = key;
+    return mock_server_start(&tls_mock, &cfg);
 }
 
 static int group_teardown(void **state)
@@ -135,6 +149,7 @@ static int group_teardown(void **state)
     }
     if (px.dir)
         fx_remove_dir(px.dir);
+    mock_server_stop(tls_mock);
     return fx_teardown(state);
 }
 
@@ -351,12 +366,68 @@ static void test_environment_proxy(void **state)
     assert_int_equal(unsetenv("http_proxy"), 0);
 }
 
+/* An https file through the proxy: the tunnel is asked for the address that was checked, never for
+   the name (which the proxy would resolve again, maybe elsewhere). */
+static void test_https_tunnel_pinned_to_the_checked_address(void **state)
+{
+    fixture *f = *state;
+    fx_opts o = {.fast_retries = 1, .base_url = mock_server_url(tls_mock), .ca_file = ca_file, .proxy = px.url,
+                 .no_env_proxy = 1};
+    fx_client(f, &o);
+    modellix_task *t;
+    assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, "{\"prompt\":\"tunnel\",\"mock_duration_ms\":10}"),
+                     MODELLIX_OK);
+    assert_int_equal(modellix_task_wait(t, 10000), MODELLIX_OK);
+    const char *url0 = modellix_task_resource_url(t, 0);
+    const char *origin = mock_server_url(tls_mock); /* https://127.0.0.1:PORT */
+    assert_true(strncmp(url0, origin, strlen(origin)) == 0);
+    /* the same file, named by host name: https://localhost:PORT/files/... */
+    char url1[1024], id[128], body[1400];
+    snprintf(url1, sizeof url1, "https://localhost:%u%s", (unsigned)mock_server_port(tls_mock), url0 + strlen(origin));
+    snprintf(id, sizeof id, "%s", modellix_task_id(t));
+    snprintf(body, sizeof body,
+             "{\"code\":0,\"message\":\"success\",\"data\":{\"task_id\":\"%s\",\"status\":\"success\","
+             "\"result\":{\"resources\":[{\"url\":\"%s\",\"type\":\"image\"}]}}}",
+             id, url1);
+    modellix_task_free(t);
+    mock_fault flt = {0};
+    flt.route = MOCK_ROUTE_TASK;
+    flt.kind = MOCK_FAULT_STATUS;
+    flt.status = 200;
+    flt.body = body;
+    flt.count = 1;
+    assert_int_equal(mock_server_add_fault(tls_mock, &flt), 0);
+    assert_int_equal(modellix_task_attach(&t, f->c, id), MODELLIX_OK);
+    assert_int_equal(modellix_task_poll(t), MODELLIX_OK);
+    assert_string_equal(modellix_task_resource_url(t, 0), url1);
+
+    char pinned[64];
+    snprintf(pinned, sizeof pinned, "CONNECT 127.0.0.1:%u ", (unsigned)mock_server_port(tls_mock));
+    int tunnels0 = proxied(pinned);
+    int64_t files0 = mock_server_counter(tls_mock, MOCK_CTR_REQUESTS, MOCK_ROUTE_FILE);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    assert_int_equal(modellix_task_download_mem(t, 0, 0, &data, &len), MODELLIX_OK);
+    assert_true(len > 8);
+    modellix_free(data);
+    assert_int_equal(mock_server_counter(tls_mock, MOCK_CTR_REQUESTS, MOCK_ROUTE_FILE), files0 + 1);
+    int tunnels = proxied_at_least(pinned, tunnels0 + 1) - tunnels0;
+    printf("# tunnels to %s: %d; to localhost: %d\n", pinned, tunnels, proxied("CONNECT localhost"));
+    assert_true(tunnels >= 1);
+    assert_int_equal(proxied("CONNECT localhost"), 0);
+    assert_int_equal(proxied("localhost"), 0);
+    modellix_task_free(t);
+    mock_server_clear_faults(tls_mock);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_api_and_downloads_through_the_proxy, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_private_target_refused_before_the_proxy, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_environment_proxy, fx_test_setup, fx_test_teardown),
+        cmocka_unit_test_setup_teardown(test_https_tunnel_pinned_to_the_checked_address, fx_test_setup,
+                                        fx_test_teardown),
     };
     return cmocka_run_group_tests_name("proxy", tests, group_setup, group_teardown);
 }

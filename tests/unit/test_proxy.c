@@ -150,15 +150,20 @@ static void test_address_rules(void **state)
 
     /* the file host behind a proxy, resolved here (literals and /etc/hosts only: no DNS traffic) */
     char err[400];
-    assert_int_equal(mx_check_file_host("https://10.0.0.1/r.png", 1, err, sizeof err), MODELLIX_EUNSAFE);
+    char pin[64];
+    assert_int_equal(mx_check_file_host("https://10.0.0.1/r.png", 1, err, sizeof err, pin, sizeof pin), MODELLIX_EUNSAFE);
+    assert_string_equal(pin, "");
     assert_non_null(strstr(err, "10.0.0.1"));
-    assert_int_equal(mx_check_file_host("https://192.168.1.1/r.png", 0, err, sizeof err), MODELLIX_EUNSAFE);
-    assert_int_equal(mx_check_file_host("https://[::ffff:10.0.0.1]/r.png", 0, err, sizeof err), MODELLIX_EUNSAFE);
-    assert_int_equal(mx_check_file_host("https://169.254.169.254/latest", 0, err, sizeof err), MODELLIX_EUNSAFE);
-    assert_int_equal(mx_check_file_host("https://localhost/r.png", 0, err, sizeof err), MODELLIX_EUNSAFE);
-    assert_int_equal(mx_check_file_host("http://127.0.0.1:8080/r.png", 0, err, sizeof err), MODELLIX_EUNSAFE);
-    assert_int_equal(mx_check_file_host("http://127.0.0.1:8080/r.png", 1, err, sizeof err), MODELLIX_OK);
-    assert_int_equal(mx_check_file_host("https://93.184.216.34/r.png", 0, err, sizeof err), MODELLIX_OK);
+    assert_int_equal(mx_check_file_host("https://192.168.1.1/r.png", 0, err, sizeof err, NULL, 0), MODELLIX_EUNSAFE);
+    assert_int_equal(mx_check_file_host("https://[::ffff:10.0.0.1]/r.png", 0, err, sizeof err, NULL, 0), MODELLIX_EUNSAFE);
+    assert_int_equal(mx_check_file_host("https://169.254.169.254/latest", 0, err, sizeof err, NULL, 0), MODELLIX_EUNSAFE);
+    assert_int_equal(mx_check_file_host("https://localhost/r.png", 0, err, sizeof err, NULL, 0), MODELLIX_EUNSAFE);
+    assert_int_equal(mx_check_file_host("http://127.0.0.1:8080/r.png", 0, err, sizeof err, NULL, 0), MODELLIX_EUNSAFE);
+    assert_int_equal(mx_check_file_host("http://127.0.0.1:8080/r.png", 1, err, sizeof err, NULL, 0), MODELLIX_OK);
+    assert_int_equal(mx_check_file_host("https://93.184.216.34/r.png", 0, err, sizeof err, pin, sizeof pin), MODELLIX_OK);
+    assert_string_equal(pin, "93.184.216.34");
+    assert_int_equal(mx_check_file_host("https://[::1]:8443/r.png", 1, err, sizeof err, pin, sizeof pin), MODELLIX_OK);
+    assert_string_equal(pin, "[::1]");
 }
 
 int main(void)
