@@ -2,12 +2,15 @@
  * bench/latency_proxy (every chunk held `delay_ms` in each direction, so each round trip costs
  * 2 x delay_ms more), for 1, 10 and 100 tasks. HTTP/1.1 (plain: the loopback mock).
  *
- * usage: wan MOCK [delay_ms=50] [duration_ms=0] [repeats=3]
+ * usage: wan MOCK [delay_ms=50] [duration_ms=0] [repeats=3] [edge=0|1]
  *
  *   MOCK        path of the modellix-mock program (started here, stopped at the end) or the URL of
  *               one already running on loopback with --max-running 0.
  *   duration_ms the mock's task duration (0: tasks are finished when submitted; what is measured
  *               is then the library's own delays: connections, round trips, the first poll).
+ *   edge=1      HTTPS and HTTP/2: Debian's nginx (tests/h2/nginx_edge.c; $MX_NGINX, $MX_TEST_CERTS)
+ *               between the proxy and the mock, the client trusting the test CA: the link carries
+ *               TLS handshakes and HTTP/2 as it would to a real edge.
  *
  * One run: a new client (default schedule and retry policy, max_in_flight = N, seed 1) pointed at
  * the proxy, N x modellix_task_submit_async() at t0, then the client is driven with its backend
@@ -17,6 +20,7 @@
  * are used, so the same file builds against 1.0.0 for the "before" column. */
 #include "bench_util.h"
 #include "latency_proxy.h"
+#include "nginx_edge.h"
 
 #include <modellix/loop.h>
 #include <modellix/modellix.h>
@@ -35,10 +39,12 @@ typedef struct figures {
     size_t failed;
 } figures;
 
+static const char *ca_file; /* edge=1: the test CA */
+
 static int one_run(const char *mock_url, lp_proxy *px, size_t n, figures *out)
 {
     char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned)lp_port(px));
+    snprintf(url, sizeof url, "%s://127.0.0.1:%u", ca_file ? "https" : "http", (unsigned)lp_port(px));
     modellix_options *o = NULL;
     modellix_client *c = NULL;
     modellix_task **t = calloc(n, sizeof *t);
@@ -46,7 +52,8 @@ static int one_run(const char *mock_url, lp_proxy *px, size_t n, figures *out)
     if (!t || !acc || !res || modellix_options_new(&o) != MODELLIX_OK || modellix_options_set_api_key(o, KEY) != MODELLIX_OK ||
         modellix_options_set_base_url(o, url) != MODELLIX_OK ||
         modellix_options_set_max_in_flight(o, (int32_t)n) != MODELLIX_OK ||
-        modellix_options_set_random_seed(o, 1) != MODELLIX_OK || modellix_client_new(&c, o) != MODELLIX_OK) {
+        modellix_options_set_random_seed(o, 1) != MODELLIX_OK ||
+        (ca_file && modellix_options_set_ca_file(o, ca_file) != MODELLIX_OK) || modellix_client_new(&c, o) != MODELLIX_OK) {
         fprintf(stderr, "wan: cannot set up the client\n");
         modellix_options_free(o);
         free(t);
@@ -130,6 +137,7 @@ int main(int argc, char **argv)
     long delay = bu_arg_long(argc, argv, 2, "delay_ms", 50);
     long duration = bu_arg_long(argc, argv, 2, "duration_ms", 0);
     long repeats = bu_arg_long(argc, argv, 2, "repeats", 3);
+    long use_edge = bu_arg_long(argc, argv, 2, "edge", 0);
     if (repeats < 1 || repeats > 50)
         repeats = 3;
     char dur[32];
@@ -139,14 +147,30 @@ int main(int argc, char **argv)
     if (modellix_global_init() < 0 || bu_mock_start(&m, argv[1], flags) != 0)
         return 1;
     const char *port = strrchr(m.url, ':');
-    lp_proxy *px = port ? lp_start((uint16_t)atoi(port + 1), (int)delay) : NULL;
+    nginx_edge edge;
+    memset(&edge, 0, sizeof edge);
+    uint16_t target = port ? (uint16_t)atoi(port + 1) : 0;
+    if (use_edge) {
+        edge_opts eo = {target, 0};
+        if (!target || nginx_edge_start(&edge, &eo) != 0) {
+            fprintf(stderr, "wan: cannot start nginx (MX_NGINX, MX_TEST_CERTS)\n");
+            bu_mock_stop(&m);
+            return 1;
+        }
+        ca_file = edge.ca_file;
+        target = edge.port;
+    }
+    lp_proxy *px = target ? lp_start(target, (int)delay) : NULL;
     if (!px) {
         fprintf(stderr, "wan: cannot start the latency proxy\n");
+        if (use_edge)
+            nginx_edge_stop(&edge);
         bu_mock_stop(&m);
         return 1;
     }
-    printf("# libmodellix %s, HTTP/1.1, +%ld ms each way (RTT +%ld ms), task duration %ld ms, median of %ld runs\n",
-           modellix_version_string(), delay, 2 * delay, duration, repeats);
+    printf("# libmodellix %s, %s, +%ld ms each way (RTT +%ld ms), task duration %ld ms, median of %ld runs\n",
+           modellix_version_string(), use_edge ? "HTTPS through nginx (HTTP/2 when negotiated)" : "HTTP/1.1", delay,
+           2 * delay, duration, repeats);
     printf("# %5s %14s %14s %14s %14s %6s %8s %6s\n", "tasks", "accepted_med", "accepted_max", "result_med",
            "result_max", "conns", "requests", "failed");
     static const size_t sizes[] = {1, 10, 100};
@@ -169,13 +193,20 @@ int main(int argc, char **argv)
         qsort(ax, (size_t)ok, sizeof *ax, cmp_double);
         qsort(rm, (size_t)ok, sizeof *rm, cmp_double);
         qsort(rx, (size_t)ok, sizeof *rx, cmp_double);
-        printf("RESULT version=%s tasks=%zu accepted_med_ms=%.0f accepted_max_ms=%.0f result_med_ms=%.0f "
+        printf("RESULT version=%s edge=%ld tasks=%zu accepted_med_ms=%.0f accepted_max_ms=%.0f result_med_ms=%.0f "
                "result_max_ms=%.0f conns=%lld requests=%lld failed=%zu\n",
-               modellix_version_string(), sizes[s], am[ok / 2] * 1000, ax[ok / 2] * 1000, rm[ok / 2] * 1000,
+               modellix_version_string(), use_edge, sizes[s], am[ok / 2] * 1000, ax[ok / 2] * 1000, rm[ok / 2] * 1000,
                rx[ok / 2] * 1000, (long long)f.conns, (long long)f.requests, f.failed);
         fflush(stdout);
     }
     lp_stop(px);
+    if (use_edge) {
+        edge_log el = {0};
+        if (nginx_edge_read_log(&edge, &el) == 0)
+            printf("# nginx saw %zu requests (%zu over HTTP/2) on %zu TLS connections\n", el.requests, el.h2_requests,
+                   el.connections);
+        nginx_edge_stop(&edge);
+    }
     bu_mock_stop(&m);
     modellix_global_cleanup();
     return 0;
