@@ -73,6 +73,10 @@ int64_t mx_engine_timeout(const mx_engine *e, int64_t now)
 void mx_engine_step(mx_engine *e, int wait_ms)
 {
     mx_reactor_step(&e->rx, wait_ms);
+    CURLMcode rc = mx_reactor_take_error(&e->rx);
+    if (rc != CURLM_OK) /* transfers it affected end through their own time-outs */
+        mx_log(MX_CONTAINER(e, modellix_client, eng), MODELLIX_LOG_WARN, "libcurl's multi interface failed: %s",
+               curl_multi_strerror(rc));
 }
 
 static CURL *pool_get(mx_engine *e)

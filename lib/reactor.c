@@ -195,7 +195,16 @@ void mx_reactor_remove(mx_reactor *x, CURL *easy)
             x->refused[i] = x->refused[--x->nrefused];
             break;
         }
-    curl_multi_remove_handle(x->multi, easy);
+    CURLMcode rc = curl_multi_remove_handle(x->multi, easy);
+    if (rc != CURLM_OK && x->mcode == CURLM_OK)
+        x->mcode = rc;
+}
+
+CURLMcode mx_reactor_take_error(mx_reactor *x)
+{
+    CURLMcode rc = x->mcode;
+    x->mcode = CURLM_OK;
+    return rc;
 }
 
 void mx_reactor_wake(mx_reactor *x)
@@ -225,7 +234,9 @@ static void drive(mx_reactor *x, curl_socket_t s, int flags)
 {
     int running = 0;
     x->drives++;
-    curl_multi_socket_action(x->multi, s, flags, &running);
+    CURLMcode rc = curl_multi_socket_action(x->multi, s, flags, &running);
+    if (rc != CURLM_OK && rc != CURLM_BAD_SOCKET && x->mcode == CURLM_OK)
+        x->mcode = rc;
 }
 
 static void drain_completions(mx_reactor *x)

@@ -40,6 +40,7 @@ typedef struct mx_reactor {
     CURL **refused;  /* transfers whose socket the backend refused, reported at the next step */
     size_t nrefused, caprefused;
     char refused_why[128];
+    CURLMcode mcode; /* the first failure a curl_multi_* call reported since mx_reactor_take_error */
 } mx_reactor;
 
 void mx_timer_init(mx_timer *t, void (*fire)(mx_timer *));
@@ -58,6 +59,11 @@ void mx_reactor_cleanup(mx_reactor *x);
 CURLMcode mx_reactor_add(mx_reactor *x, CURL *easy);
 /* Take a transfer out (ended or not). */
 void mx_reactor_remove(mx_reactor *x, CURL *easy);
+
+/* The first failure a curl_multi_* call (socket action, removal) reported since the last call, and
+   forget it; CURLM_OK if none. Events for a socket curl has already let go (CURLM_BAD_SOCKET) are not
+   failures. */
+CURLMcode mx_reactor_take_error(mx_reactor *x);
 
 /* Wake a blocked step (any thread). */
 void mx_reactor_wake(mx_reactor *x);
