@@ -15,35 +15,49 @@ static int redacting(const char *key, size_t *kl)
     return *kl >= MX_REDACT_MIN_KEY;
 }
 
-/* Copy [s, s+n) into b with every whole occurrence of the key replaced by the mark. */
+/* The longest run of s[0, n) that equals a piece of the key starting at some key position, and
+   whether it starts at the key's beginning; 0 if none. */
+static size_t key_piece_at(const char *key, size_t kl, const char *s, size_t n, int *from_start)
+{
+    size_t best = 0;
+    *from_start = 0;
+    for (const char *k = memchr(key, s[0], kl); k; k = memchr(k + 1, s[0], kl - (size_t)(k + 1 - key))) {
+        size_t off = (size_t)(k - key), l = 0;
+        while (off + l < kl && l < n && s[l] == key[off + l])
+            l++;
+        if (l > best) {
+            best = l;
+            *from_start = off == 0;
+        }
+        if (off + 1 >= kl)
+            break;
+    }
+    return best;
+}
+
+/* Copy [s, s+n) into b with the key redacted: every run that is the whole key, or a piece of it that
+   gives part of it away (its first MX_REDACT_MIN_PREFIX bytes or more, or MX_REDACT_MIN_PIECE bytes
+   or more from anywhere in it: a server may echo a key cut short, or a middle part), becomes the
+   mark. */
 static int redact_into(mx_buf *b, const char *key, const char *s, size_t n)
 {
     size_t kl;
     if (!redacting(key, &kl))
         return mx_buf_append(b, s, n);
-    size_t i = 0;
+    size_t i = 0, copied = 0;
     while (i < n) {
-        const char *hit = NULL;
-        if (n - i >= kl) {
-            const char *p = s + i, *end = s + n - kl + 1;
-            while ((p = memchr(p, key[0], (size_t)(end - p)))) {
-                if (memcmp(p, key, kl) == 0) {
-                    hit = p;
-                    break;
-                }
-                p++;
-            }
+        int from_start;
+        size_t l = key_piece_at(key, kl, s + i, n - i, &from_start);
+        if (l == kl || (from_start && l >= MX_REDACT_MIN_PREFIX) || l >= MX_REDACT_MIN_PIECE) {
+            if (mx_buf_append(b, s + copied, i - copied) || mx_buf_append(b, MARK, sizeof MARK - 1))
+                return -1;
+            i += l;
+            copied = i;
+        } else {
+            i++;
         }
-        size_t upto = hit ? (size_t)(hit - s) : n;
-        if (mx_buf_append(b, s + i, upto - i))
-            return -1;
-        if (!hit)
-            break;
-        if (mx_buf_append(b, MARK, sizeof MARK - 1))
-            return -1;
-        i = upto + kl;
     }
-    return 0;
+    return mx_buf_append(b, s + copied, n - copied);
 }
 
 /* The length of [s, s+n) without a trailing fragment that begins the key (a key cut short). */

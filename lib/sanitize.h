@@ -14,8 +14,13 @@
    since replacing a short word everywhere would mangle messages and reveal the key by where the
    marks land. */
 #define MX_REDACT_MIN_KEY 8
-/* A trailing fragment of at least this many bytes that begins the key is dropped. */
+/* A trailing fragment of at least this many bytes that begins the key is dropped (a string that
+   arrived cut short inside the key). */
 #define MX_REDACT_MIN_FRAGMENT 4
+/* Anywhere in a string, a piece of the key is redacted when it is its first MX_REDACT_MIN_PREFIX
+   bytes or more, or MX_REDACT_MIN_PIECE bytes or more from anywhere in it. */
+#define MX_REDACT_MIN_PREFIX 8
+#define MX_REDACT_MIN_PIECE 12
 
 enum mx_san_mode {
     MX_SAN_RAW = 0, /* redact only: bytes kept as received (a JSON body stays valid JSON) */

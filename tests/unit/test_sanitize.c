@@ -64,6 +64,21 @@ static void test_cut_never_leaves_a_key_prefix(void **state)
     }
 }
 
+/* Inside a body, a key the server cut short ("Bearer sk-...") or a middle piece of it is redacted too:
+   its first 8 bytes or more, or 12 bytes or more from anywhere in it. */
+static void test_pieces_inside_a_body(void **state)
+{
+    (void)state;
+    char in[300];
+    snprintf(in, sizeof in, "{\"message\":\"Bearer %.10s\",\"x\":\"..%.14s..\",\"ok\":\"%.7s\"}", KEY, KEY + 9, KEY);
+    char *s = mx_sanitize(KEY, in, strlen(in), 1000, MX_SAN_RAW);
+    assert_non_null(s);
+    char want[300];
+    snprintf(want, sizeof want, "{\"message\":\"Bearer [REDACTED]\",\"x\":\"..[REDACTED]..\",\"ok\":\"%.7s\"}", KEY);
+    assert_string_equal(s, want); /* 7 bytes of the start give nothing away: kept */
+    free(s);
+}
+
 /* A string that arrived already cut (a fixed-size header buffer) loses a trailing key fragment. */
 static void test_arrived_cut(void **state)
 {
@@ -184,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_redacts_every_occurrence),
         cmocka_unit_test(test_cut_never_leaves_a_key_prefix),
         cmocka_unit_test(test_arrived_cut),
+        cmocka_unit_test(test_pieces_inside_a_body),
         cmocka_unit_test(test_cleans_and_bounds),
         cmocka_unit_test(test_tame_numbers),
         cmocka_unit_test(test_acceptance_rule),
