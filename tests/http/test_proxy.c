@@ -115,21 +115,29 @@ static int start_tinyproxy(void)
     return -1;
 }
 
+static int group_teardown(void **state);
+
 static int group_setup(void **state)
 {
     if (fx_setup(state) != 0)
         return -1;
     char tmpl[] = "/tmp/modellix-proxy-XXXXXX";
-    if (!mkdtemp(tmpl) || !(px.dir = strdup(tmpl)))
+    if (!mkdtemp(tmpl) || !(px.dir = strdup(tmpl))) {
+        group_teardown(state);
         return -1;
+    }
     if (start_tinyproxy() != 0) {
         fprintf(stderr, "# cannot start tinyproxy (apt-get install tinyproxy)\n");
+        group_teardown(state); /* cmocka does not call it after a failed set-up */
         return -1;
     }
     const char *certs = getenv("MX_TEST_CERTS");
     char cert[4096], key[4096];
-    if (!certs || snprintf(cert, sizeof cert, "%s/server.pem", certs) >= (int)sizeof cert)
+    if (!certs || snprintf(cert, sizeof cert, "%s/server.pem", certs) >= (int)sizeof cert) {
+        fprintf(stderr, "# MX_TEST_CERTS is not set\n");
+        group_teardown(state);
         return -1;
+    }
     snprintf(key, sizeof key, "%s/server.key", certs);
     snprintf(ca_file, sizeof ca_file, "%s/ca.pem", certs);
     mock_config cfg;
@@ -138,7 +146,11 @@ static int group_setup(void **state)
     cfg.max_running = 0;
     cfg.tls_cert_file = cert;
     cfg.tls_key_file = key;
-    return mock_server_start(&tls_mock, &cfg);
+    if (mock_server_start(&tls_mock, &cfg) != 0) {
+        group_teardown(state);
+        return -1;
+    }
+    return 0;
 }
 
 static int group_teardown(void **state)
@@ -146,11 +158,16 @@ static int group_teardown(void **state)
     if (px.pid > 0) {
         kill(px.pid, SIGTERM);
         waitpid(px.pid, NULL, 0);
+        px.pid = 0;
     }
     if (px.dir)
         fx_remove_dir(px.dir);
+    px.dir = NULL;
     mock_server_stop(tls_mock);
-    return fx_teardown(state);
+    tls_mock = NULL;
+    int rc = fx_teardown(state);
+    *state = NULL;
+    return rc;
 }
 
 /* Request lines in the proxy's log that contain `needle` (NULL: all of them). */
