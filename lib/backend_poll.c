@@ -192,7 +192,8 @@ static struct pollfd *snapshot(mx_backend *b, int first, size_t *n)
     p[0].fd = first;
     p[0].events = POLLIN;
     p[0].revents = 0;
-    memcpy(p + 1, b->set, b->n * sizeof *p);
+    if (b->n) /* (set may still be NULL) */
+        memcpy(p + 1, b->set, b->n * sizeof *p);
     for (size_t i = 1; i <= b->n; i++)
         p[i].revents = 0;
     *n = b->n + 1;
