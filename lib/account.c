@@ -2,6 +2,7 @@
  * engine, under the client's call deadline and retry policy (MODELLIX_OP_ACCOUNT). */
 #include "catalog.h"
 #include "internal.h"
+#include "sanitize.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,35 @@ typedef struct account_call {
 
 enum { ACC_VALIDATE = 1, ACC_BALANCE, ACC_MODELS };
 
+/* Every string of the catalogue came from the network: each passes the sanitizer (sanitize.h), and
+   the whole answer is kept the same way. */
+static void sanitize_field(const char *key, char **f, int mode)
+{
+    if (!*f)
+        return;
+    size_t n = strlen(*f); /* already bounded by the parser: redacted, never cut */
+    char *c = mx_sanitize(key, *f, n, 2 * n + 16, mode);
+    free(*f);
+    *f = c ? c : mx_strdup(""); /* nothing left (an empty provider, say) stays an empty string */
+}
+
+static int sanitize_models(const char *key, modellix_models *m, const char *body, size_t len)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        mx_model *e = &m->items[i];
+        sanitize_field(key, &e->type, MX_SAN_TEXT);
+        sanitize_field(key, &e->provider, MX_SAN_TEXT);
+        sanitize_field(key, &e->description, MX_SAN_RAW);
+        sanitize_field(key, &e->docs_url, MX_SAN_RAW);
+        sanitize_field(key, &e->json, MX_SAN_RAW);
+        sanitize_field(key, &e->slug, MX_SAN_TEXT);
+        if (!e->slug || !e->json)
+            return MODELLIX_ENOMEM; /* a valid entry has both: only memory can take them away */
+    }
+    m->response = mx_sanitize(key, body, len, len, MX_SAN_RAW);
+    return m->response ? MODELLIX_OK : MODELLIX_ENOMEM;
+}
+
 static int account_accept(mx_req *r, int *retryable, void *ctx)
 {
     account_call *a = ctx;
@@ -35,9 +65,15 @@ static int account_accept(mx_req *r, int *retryable, void *ctx)
     default: {
         modellix_models *m = NULL;
         rc = mx_parse_models(r->resp.data, r->resp.len, &m, &not_json, err, sizeof err);
+        if (rc == MODELLIX_OK)
+            rc = sanitize_models(r->c->key, m, r->resp.data, r->resp.len);
         if (rc == MODELLIX_OK) {
             mx_models_free(a->models);
             a->models = m;
+        } else {
+            mx_models_free(m);
+            if (rc == MODELLIX_ENOMEM)
+                mx_fmt(err, sizeof err, "out of memory");
         }
         break;
     }
@@ -198,4 +234,9 @@ const char *modellix_models_json(const modellix_models *m, size_t i)
 {
     const mx_model *e = entry(m, i);
     return e ? e->json : NULL;
+}
+
+const char *modellix_models_response_json(const modellix_models *m)
+{
+    return m ? m->response : NULL;
 }

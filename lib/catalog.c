@@ -140,6 +140,7 @@ void mx_models_free(struct modellix_models *m)
     for (size_t i = 0; i < m->n; i++)
         model_free(&m->items[i]);
     free(m->items);
+    free(m->response);
     free(m);
 }
 
@@ -292,7 +293,7 @@ int mx_models_filter(const struct modellix_models *m, const char *type, const ch
     struct modellix_models *r = calloc(1, sizeof *r);
     int rc = MODELLIX_OK;
     if (!r || (type && !t) || (provider && !p) || (search && !s) ||
-        (m->n && !(r->items = calloc(m->n, sizeof *r->items)))) {
+        (m->n && !(r->items = calloc(m->n, sizeof *r->items))) || (m->response && !(r->response = mx_strdup(m->response)))) {
         rc = MODELLIX_ENOMEM;
         goto done;
     }

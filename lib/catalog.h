@@ -25,6 +25,7 @@ typedef struct mx_model {
 struct modellix_models {
     mx_model *items;
     size_t n;
+    char *response; /* the whole answer the list came from (redacted), or NULL */
 };
 
 /* Parse a models list body ({"models":[...]}, no envelope) into *out (calloc'd; release with

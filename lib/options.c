@@ -326,7 +326,7 @@ int modellix_options_set_proxy(modellix_options *o, const char *url)
 
 int modellix_options_set_no_proxy(modellix_options *o, const char *hosts)
 {
-    if (!o || (hosts && (strlen(hosts) > 4096 || !mx_safe_text(hosts, strlen(hosts)))))
+    if (!o || (hosts && *hosts && (strlen(hosts) > 4096 || !mx_safe_text(hosts, strlen(hosts)))))
         return MODELLIX_EINVAL;
     char *p = NULL;
     if (hosts && !(p = mx_strdup(hosts)))

@@ -160,6 +160,16 @@ MODELLIX_API const char *modellix_models_docs_url(const modellix_models *m, size
  */
 MODELLIX_API const char *modellix_models_json(const modellix_models *m, size_t i);
 
+/**
+ * The whole answer the list was made from (GET /api/v1/models), as received, so that a program can
+ * keep the answer's other top-level fields (a `code`, a `message`, ...): the official CLI prints
+ * `{...answer, "models": filtered}`. A list made by modellix_models_filter() carries the answer of
+ * the list it was filtered from. Borrowed: lives as long as @p m. NULL if @p m is NULL. Like every
+ * string from the network, the API key in it is redacted.
+ * @since 1.1
+ */
+MODELLIX_API const char *modellix_models_response_json(const modellix_models *m);
+
 MODELLIX_END_DECLS
 
 #endif /* MODELLIX_ACCOUNT_H */

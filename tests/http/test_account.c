@@ -232,6 +232,35 @@ static size_t count_filter(const modellix_models *m, const char *type, const cha
     return n;
 }
 
+/* The whole answer is kept (a code, a message, other top-level fields), for the CLI's
+   {...answer, models: filtered}; every string of the catalogue passes the sanitizer. */
+static void test_models_answer_kept_and_sanitized(void **state)
+{
+    fixture *f = *state;
+    mock_fault flt = {0};
+    flt.route = MOCK_ROUTE_MODELS;
+    flt.kind = MOCK_FAULT_STATUS;
+    flt.status = 200;
+    flt.body = "{\"code\":0,\"message\":\"success\",\"page\":1,\"models\":[{\"slug\":\"a/b\",\"type\":\"text-to-image\","
+               "\"description\":\"uses " FX_KEY " inside\"}]}";
+    flt.count = 1;
+    fx_fault_full(f, &flt);
+    modellix_models *m = NULL, *sel = NULL;
+    assert_int_equal(modellix_models_list(&m, f->c), MODELLIX_OK);
+    const char *whole = modellix_models_response_json(m);
+    assert_non_null(whole);
+    assert_non_null(strstr(whole, "\"code\":0,\"message\":\"success\",\"page\":1"));
+    assert_null(strstr(whole, "SENTINEL"));
+    assert_non_null(strstr(whole, "[REDACTED]"));
+    assert_string_equal(modellix_models_description(m, 0), "uses [REDACTED] inside");
+    assert_null(strstr(modellix_models_json(m, 0), "SENTINEL"));
+    assert_int_equal(modellix_models_filter(&sel, m, "text-to-image", NULL, NULL, 0), MODELLIX_OK);
+    assert_string_equal(modellix_models_response_json(sel), whole); /* a filtered list carries the answer */
+    assert_null(modellix_models_response_json(NULL));
+    modellix_models_free(sel);
+    modellix_models_free(m);
+}
+
 static void test_models_list(void **state)
 {
     fixture *f = *state;
@@ -510,6 +539,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_arguments, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_balance, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_balance_not_a_number, fx_test_setup, fx_test_teardown),
+        cmocka_unit_test_setup_teardown(test_models_answer_kept_and_sanitized, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_models_list, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_models_free_form, fx_test_setup, fx_test_teardown),
         cmocka_unit_test_setup_teardown(test_models_bad_entries, fx_test_setup, fx_test_teardown),

@@ -116,6 +116,8 @@ static void test_options(void **state)
     assert_int_equal(modellix_options_set_no_proxy(o, "localhost, 10.0.0.0/8"), MODELLIX_OK);
     assert_string_equal(o->proxy.no_proxy, "localhost, 10.0.0.0/8");
     assert_int_equal(modellix_options_set_no_proxy(o, "a\x01"), MODELLIX_EINVAL);
+    assert_int_equal(modellix_options_set_no_proxy(o, ""), MODELLIX_OK); /* "" = no exceptions, as documented */
+    assert_string_equal(o->proxy.no_proxy, "");
     assert_int_equal(o->proxy.from_env, 1);
     assert_int_equal(modellix_options_set_proxy_from_env(o, 0), MODELLIX_OK);
     assert_int_equal(o->proxy.from_env, 0);

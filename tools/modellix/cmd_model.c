@@ -348,7 +348,18 @@ int cmd_model_list(cli *c, int argc, char **argv)
         json_t *models = json_array();
         for (size_t i = 0; i < n; i++)
             json_array_append_new(models, model_entry(sel, i));
-        json_t *doc = json_pack("{s:o}", "models", models);
+        /* the official CLI's shape: the whole answer (its code, message, ...) with the filtered models */
+        json_t *doc = cli_parse_json(modellix_models_response_json(all));
+        if (!json_is_object(doc)) {
+            json_decref(doc);
+            doc = json_object();
+        }
+        if (!doc)
+            json_decref(models);
+        else if (json_object_set_new(doc, "models", models) != 0) {
+            json_decref(doc);
+            doc = NULL;
+        }
         if (doc)
             cli_out_json(c, doc);
         json_decref(doc);

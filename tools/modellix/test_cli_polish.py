@@ -89,6 +89,17 @@ try:
     check(rc == 1 and "Invalid Modellix API base URL from --base-url: it must not contain a user name or password." in
           err and mock.counters()["requests"]["any"] == before, "a base URL with credentials: refused before any request")
 
+    # ---- model list --json keeps the answer's top-level fields: {...answer, models: filtered} ----
+    mock.reset()
+    mock.post("/_mock/faults", {"route": "models", "kind": "status", "status": 200, "count": 1,
+                                "body": json.dumps({"code": 0, "message": "success", "page": 1, "models": [
+                                    {"slug": "a/one", "type": "text-to-image"},
+                                    {"slug": "b/two", "type": "text-to-video"}]})})
+    rc, doc, err = run_json(mock, ["model", "list", "--type", "text-to-video"])
+    check(rc == 0 and doc is not None and doc.get("code") == 0 and doc.get("message") == "success" and
+          doc.get("page") == 1 and [m.get("slug") for m in doc.get("models", [])] == ["b/two"],
+          "model list --json: the answer's code, message and other fields kept, models filtered (%r)" % (doc,))
+
     # ---- usage errors exit 2 ----
     usage = [["task", "get"], ["task", "get", "a", "b"], ["task", "get", "a", "--nope"],
              ["model", "run", SLUG], ["model", "run", SLUG, "--body", "{}", "--body-file", "x"],
