@@ -87,6 +87,21 @@ int parse_command_args(cli *c, int argc, char **argv, const opt_spec *specs, siz
     return 0;
 }
 
+int parse_no_args(cli *c, int argc, char **argv)
+{
+    static const char *const outputs[] = {"human", "json", "quiet", NULL};
+    opt_result r;
+    int rc = parse_command_args(c, argc, argv, NULL, 0, &r);
+    if (rc)
+        return rc;
+    if (r.n_pos > 0)
+        rc = cli_fail(c, EXIT_USAGE, "Unexpected argument: %.200s", r.pos[0]);
+    else
+        rc = cli_check_output(c, "human", outputs);
+    opt_result_free(&r);
+    return rc;
+}
+
 void opt_result_free(opt_result *r)
 {
     free(r->pos);

@@ -267,16 +267,7 @@ int cmd_init(cli *c, int argc, char **argv)
 
 int cmd_auth_status(cli *c, int argc, char **argv)
 {
-    static const char *const outputs[] = {"human", "json", "quiet", NULL};
-    opt_result r;
-    int rc = parse_command_args(c, argc, argv, NULL, 0, &r);
-    if (rc)
-        return rc;
-    if (r.n_pos > 0)
-        rc = cli_fail(c, EXIT_USAGE, "Unexpected argument: %.200s", r.pos[0]);
-    else
-        rc = cli_check_output(c, "human", outputs);
-    opt_result_free(&r);
+    int rc = parse_no_args(c, argc, argv);
     if (rc)
         return rc;
 

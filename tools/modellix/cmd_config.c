@@ -6,21 +6,6 @@
 
 #define DOCS_URL "https://docs.modellix.ai/ways-to-use/cli"
 
-static int no_args(cli *c, int argc, char **argv)
-{
-    static const char *const outputs[] = {"human", "json", "quiet", NULL};
-    opt_result r;
-    int rc = parse_command_args(c, argc, argv, NULL, 0, &r);
-    if (rc)
-        return rc;
-    if (r.n_pos > 0)
-        rc = cli_fail(c, EXIT_USAGE, "Unexpected argument: %.200s", r.pos[0]);
-    else
-        rc = cli_check_output(c, "human", outputs);
-    opt_result_free(&r);
-    return rc;
-}
-
 static json_t *profile_names(const auth_sel *a)
 {
     json_t *names = json_array();
@@ -31,7 +16,7 @@ static json_t *profile_names(const auth_sel *a)
 
 int cmd_config_path(cli *c, int argc, char **argv)
 {
-    int rc = no_args(c, argc, argv);
+    int rc = parse_no_args(c, argc, argv);
     if (rc)
         return rc;
     char path[4096], err[1024];
@@ -60,7 +45,7 @@ int cmd_config_path(cli *c, int argc, char **argv)
 
 int cmd_config_show(cli *c, int argc, char **argv)
 {
-    int rc = no_args(c, argc, argv);
+    int rc = parse_no_args(c, argc, argv);
     if (rc)
         return rc;
     char path[4096], err[1024] = "";
@@ -116,7 +101,7 @@ int cmd_config_clear(cli *c, int argc, char **argv)
 
 int cmd_quickstart(cli *c, int argc, char **argv)
 {
-    int rc = no_args(c, argc, argv);
+    int rc = parse_no_args(c, argc, argv);
     if (rc)
         return rc;
     static const char *const ready[] = {"modellix doctor", "modellix model list",
