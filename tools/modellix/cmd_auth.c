@@ -195,16 +195,25 @@ static int parse_setup(cli *c, int argc, char **argv, setup_flags *f)
     return rc;
 }
 
-int cmd_auth_login(cli *c, int argc, char **argv)
+/* The common start of login and init: parse the flags, then select, validate and save the key. */
+static int run_setup(cli *c, int argc, char **argv, int mode, setup_result *res)
 {
     setup_flags f;
     int rc = parse_setup(c, argc, argv, &f);
     if (rc)
         return rc;
-    setup_result res;
     char err[1024];
-    if (setup_key(c, MODE_LOGIN, &f, &res, err, sizeof err) != 0)
+    if (setup_key(c, mode, &f, res, err, sizeof err) != 0)
         return cli_fail(c, EXIT_FAIL, "%s", err);
+    return EXIT_OK;
+}
+
+int cmd_auth_login(cli *c, int argc, char **argv)
+{
+    setup_result res;
+    int rc = run_setup(c, argc, argv, MODE_LOGIN, &res);
+    if (rc)
+        return rc;
     enum out_mode mode = cli_output_mode(c, "human");
     if (mode == OUT_JSON) {
         json_t *doc = json_pack("{s:s,s:s,s:b,s:s,s:b,s:b}", "apiKeySource", res.key_source, "configPath", res.path,
@@ -228,14 +237,10 @@ int cmd_init(cli *c, int argc, char **argv)
     static const char *const steps[] = {"modellix doctor", "modellix model list",
                                         "modellix model run <provider/model> --body '{\"prompt\":\"A cute cat\"}'",
                                         "modellix task get <task_id>"};
-    setup_flags f;
-    int rc = parse_setup(c, argc, argv, &f);
+    setup_result res;
+    int rc = run_setup(c, argc, argv, MODE_INIT, &res);
     if (rc)
         return rc;
-    setup_result res;
-    char err[1024];
-    if (setup_key(c, MODE_INIT, &f, &res, err, sizeof err) != 0)
-        return cli_fail(c, EXIT_FAIL, "%s", err);
     enum out_mode mode = cli_output_mode(c, "human");
     if (mode == OUT_JSON) {
         json_t *next = json_array();
