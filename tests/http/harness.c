@@ -80,9 +80,12 @@ void fx_client(fixture *f, const fx_opts *o)
     assert_int_equal(modellix_options_new(&opts), MODELLIX_OK);
     assert_int_equal(modellix_options_set_api_key(opts, FX_KEY), MODELLIX_OK);
     assert_int_equal(modellix_options_set_base_url(opts, o->base_url ? o->base_url : mock_server_url(f->m)), MODELLIX_OK);
-    assert_int_equal(modellix_options_set_timeout_ms(opts, o->timeout_ms ? o->timeout_ms : 5000), MODELLIX_OK);
-    assert_int_equal(modellix_options_set_call_timeout_ms(opts, o->call_timeout_ms ? o->call_timeout_ms : 10000),
-                     MODELLIX_OK);
+    /* the defaults leave room for valgrind, which runs the in-process mock (TLS included) slowly too */
+    int64_t scale = fx_under_valgrind() ? 3 : 1;
+    assert_int_equal(modellix_options_set_timeout_ms(opts, o->timeout_ms ? o->timeout_ms : 5000 * scale), MODELLIX_OK);
+    assert_int_equal(
+        modellix_options_set_call_timeout_ms(opts, o->call_timeout_ms ? o->call_timeout_ms : 10000 * scale),
+        MODELLIX_OK);
     assert_int_equal(modellix_options_set_log_callback(opts, capture, f, NULL), MODELLIX_OK);
     assert_int_equal(modellix_options_set_log_level(opts, MODELLIX_LOG_DEBUG), MODELLIX_OK);
     assert_int_equal(modellix_options_set_submit_path(opts, o->submit_path), MODELLIX_OK);
