@@ -5,13 +5,34 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any, Mapping, Optional, Sequence, TypeVar, Union
 
 from ._lib import C
 
 StrOrBytes = Union[str, bytes]
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 JSONBody = Union[Mapping[str, Any], Sequence[Any], str, bytes]
+
+_Self = TypeVar("_Self", bound="Closeable")
+
+
+class Closeable:
+    """A wrapper of a library handle: a context manager whose exit, like its collection, calls close()."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: _Self) -> _Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
 
 
 def text(raw: Optional[bytes]) -> Optional[str]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List,
 from . import _callbacks, _signals
 from ._lib import C, has, need
 from ._types import JournalSync, LogLevel, Result, SubmitPath, SubmitState, TaskState
-from ._util import JSONBody, PathLike, StrOrBytes, cpath, cstr, take_string, text
+from ._util import Closeable, JSONBody, PathLike, StrOrBytes, cpath, cstr, take_string, text
 from .errors import DeadlineError, ModellixError, StateError, check, closed, error_for, strerror
 from .models import Models
 from .retry import Attempt, RetryPolicy
@@ -69,7 +69,7 @@ def _global_init() -> None:
             _global_ready = True
 
 
-class Client:
+class Client(Closeable):
     """A connection to the Modellix API (modellix_client). A context manager; close() frees its tasks,
     then itself.
 
@@ -301,18 +301,6 @@ class Client:
             with self._cancel_lock:   # a concurrent cancel() has returned, and no later one sees the pointer
                 ptr, self._ptr = self._ptr, None
             C.client_free(ptr)
-
-    def __enter__(self) -> "Client":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
     @property
     def closed(self) -> bool:

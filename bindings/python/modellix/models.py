@@ -10,7 +10,7 @@ from typing import Any, Dict, Iterator, Optional, overload
 
 from ._lib import C
 from ._types import Result
-from ._util import cstr, text
+from ._util import Closeable, cstr, text
 from .errors import check, closed
 
 __all__ = ["Model", "Models"]
@@ -33,7 +33,7 @@ class Model:
         return out
 
 
-class Models:
+class Models(Closeable):
     """An immutable list of models (modellix_models). Independent of the client: it may outlive it.
     A sequence of Model; close() (or a with block) frees it early."""
 
@@ -51,18 +51,6 @@ class Models:
             ptr, self._ptr = self._ptr, None
         if ptr:
             C.models_free(ptr)
-
-    def __enter__(self) -> "Models":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def __len__(self) -> int:
         return int(C.models_count(self._handle()))

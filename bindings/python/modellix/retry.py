@@ -10,6 +10,7 @@ from typing import Callable, Optional, Union
 from . import _callbacks
 from ._lib import C
 from ._types import Fault, Operation, Result
+from ._util import Closeable
 from .errors import check, closed
 
 __all__ = ["Attempt", "RetryPolicy", "RetryFunction"]
@@ -56,7 +57,7 @@ class Attempt:
 RetryFunction = Callable[[Attempt], Optional[int]]
 
 
-class RetryPolicy:
+class RetryPolicy(Closeable):
     """A retry policy. Give it to Client(retry=...); the client keeps its own reference, so the policy
     may be closed (or reused for other clients) right after. Built-in: default(), seed(), none();
     custom(fn) asks fn, on the thread inside the library call (from several threads if shared)."""
@@ -115,15 +116,3 @@ class RetryPolicy:
             ptr, self._ptr = self._ptr, None
             if ptr:
                 C.retry_policy_free(ptr)
-
-    def __enter__(self) -> "RetryPolicy":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
