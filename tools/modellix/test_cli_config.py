@@ -66,6 +66,32 @@ try:
         e.update(env or {})
         return run_json(mock, args, stdin=stdin, env_extra=e, home=home)
 
+    def login_on_terminal(profile, prompt, answer):
+        """Run `auth login --profile PROFILE` on a new pseudo-terminal (no key, not CI); once PROMPT has
+        been read, call answer(master) once. Reads until the terminal closes or 20 s have passed.
+        Returns (pid, master, everything read, whether answer ran); the caller reaps and closes."""
+        pid, master = pty.fork()
+        if pid == 0:
+            env = tool_env(mock, dict(NOKEY), home)
+            env.pop("CI", None)
+            os.execve(TOOL, [TOOL, "auth", "login", "--profile", profile], env)
+        seen, sent = b"", False
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([master], [], [], 0.2)
+            if r:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            if not sent and prompt in seen:
+                answer(master)
+                sent = True
+        return pid, master, seen, sent
+
     # ---- quickstart (no command) before anything is configured ----
     rc, out, err = tool([])
     check(rc == 0 and "No API key is configured yet." in out and "modellix init" in out,
@@ -237,27 +263,8 @@ try:
           len(doc["nextSteps"]) == 4, "quickstart --json once configured")
 
     # ---- the prompt on a terminal does not echo the key ----
-    pid, master = pty.fork()
-    if pid == 0:
-        env = tool_env(mock, dict(NOKEY), home)
-        env.pop("CI", None)
-        os.execve(TOOL, [TOOL, "auth", "login", "--profile", "typed"], env)
-    seen = b""
-    deadline = time.monotonic() + 20
-    sent = False
-    while time.monotonic() < deadline:
-        r, _, _ = select.select([master], [], [], 0.2)
-        if r:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-        if not sent and b"Enter the Modellix API key for profile typed: " in seen:
-            os.write(master, (KEY2 + "\n").encode())
-            sent = True
+    pid, master, seen, sent = login_on_terminal("typed", b"Enter the Modellix API key for profile typed: ",
+                                                lambda m: os.write(m, (KEY2 + "\n").encode()))
     _, status = os.waitpid(pid, 0)
     os.close(master)
     no_key(seen.decode(errors="replace"), "auth login (terminal)")
@@ -267,28 +274,15 @@ try:
           seen.replace(KEY2.encode(), b"[KEY]")[-200:])
 
     # ---- Ctrl-C at the prompt ends the command and gives the terminal its echo back ----
-    pid, master = pty.fork()
-    if pid == 0:
-        env = tool_env(mock, dict(NOKEY), home)
-        env.pop("CI", None)
-        os.execve(TOOL, [TOOL, "auth", "login", "--profile", "aborted"], env)
-    seen, sent, echo_during = b"", False, None
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        r, _, _ = select.select([master], [], [], 0.2)
-        if r:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-        if not sent and b"Enter the Modellix API key" in seen:
-            time.sleep(0.2)
-            echo_during = bool(termios.tcgetattr(master)[3] & termios.ECHO)
-            os.write(master, b"\x03")
-            sent = True
+    echoes = []
+
+    def interrupt(m):
+        time.sleep(0.2)
+        echoes.append(bool(termios.tcgetattr(m)[3] & termios.ECHO))
+        os.write(m, b"\x03")
+
+    pid, master, seen, sent = login_on_terminal("aborted", b"Enter the Modellix API key", interrupt)
+    echo_during = echoes[0] if echoes else None
     echo_after = bool(termios.tcgetattr(master)[3] & termios.ECHO)
     _, status = os.waitpid(pid, 0)
     os.close(master)
