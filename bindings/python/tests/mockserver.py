@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import unittest
 import urllib.request
 from typing import Any, Optional
 
@@ -70,3 +71,19 @@ class Mock:
                 self.proc.wait()
         if self.proc.stdout is not None:
             self.proc.stdout.close()
+
+
+class MockTestCase(unittest.TestCase):
+    """A test class sharing one mock, started with MOCK_ARGS before its first test and stopped after
+    its last."""
+
+    MOCK_ARGS: "tuple[str, ...]" = ()
+    mock: Mock
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.mock = Mock(*cls.MOCK_ARGS)
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.mock.stop()

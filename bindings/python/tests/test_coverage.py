@@ -7,19 +7,13 @@ import os
 import tempfile
 import unittest
 
-from mockserver import KEY, PNG, SLUG, Mock
+from mockserver import KEY, PNG, SLUG, Mock, MockTestCase
 import modellix
 from modellix import Fault, Operation, Result, RetryPolicy, TaskState, media
 
 
-class CoverageTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.mock = Mock("--duration-ms", "100", "--max-running", "0")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.mock.stop()
+class CoverageTest(MockTestCase):
+    MOCK_ARGS = ("--duration-ms", "100", "--max-running", "0")
 
     def setUp(self):
         self.mock.control("DELETE", "/_mock/faults")

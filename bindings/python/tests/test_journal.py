@@ -8,19 +8,13 @@ import shutil
 import tempfile
 import unittest
 
-from mockserver import KEY, SLUG, Mock
+from mockserver import KEY, SLUG, MockTestCase
 import modellix
 from modellix import JournalState, TaskState, journal
 
 
-class JournalTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.mock = Mock("--duration-ms", "100", "--max-running", "0")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.mock.stop()
+class JournalTest(MockTestCase):
+    MOCK_ARGS = ("--duration-ms", "100", "--max-running", "0")
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="modellix-py-journal-")
@@ -114,17 +108,11 @@ class JournalTest(unittest.TestCase):
             self.client(proxy="ftp://nowhere")
 
 
-class LifecycleTest(unittest.TestCase):
+class LifecycleTest(MockTestCase):
     """The 1.1 calls of the task lifecycle work (issue 12): wait_all_report, unwatch, warning, the
     halted submission queue and resume, pending_count."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.mock = Mock("--duration-ms", "100", "--max-running", "0")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.mock.stop()
+    MOCK_ARGS = ("--duration-ms", "100", "--max-running", "0")
 
     def setUp(self):
         self.mock.control("DELETE", "/_mock/faults")
