@@ -200,8 +200,10 @@ void mx_task_transition(modellix_task *t, int32_t to, const mx_error *e)
         moved = 1;
     }
     if (!done || t->freeing) {
-        if (moved) /* an unwatch or a free sends nothing itself: the queue moves on at the next step */
-            mx_timer_arm(&c->eng, &c->pump_timer, mx_now_ms());
+        /* an unwatch or a free sends nothing itself: the queue moves on at the next step (or now, if
+           the timer cannot be armed for want of memory) */
+        if (moved && mx_timer_arm(&c->eng, &c->pump_timer, mx_now_ms()) != MODELLIX_OK)
+            mx_queue_pump(c);
         return;
     }
 
