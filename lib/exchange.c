@@ -256,15 +256,8 @@ static int header_value(const char *line, size_t n, const char *name, char *dst,
     size_t nl = strlen(name);
     if (n <= nl || line[nl] != ':')
         return 0;
-    for (size_t i = 0; i < nl; i++) {
-        char a = line[i], b = name[i];
-        if (a >= 'A' && a <= 'Z')
-            a += 'a' - 'A';
-        if (b >= 'A' && b <= 'Z')
-            b += 'a' - 'A';
-        if (a != b)
-            return 0;
-    }
+    if (!mx_ascii_ncaseeq(line, name, nl))
+        return 0;
     const char *v = line + nl + 1, *end = line + n;
     while (v < end && (*v == ' ' || *v == '\t'))
         v++;

@@ -120,16 +120,7 @@ static int name_match(const char *host, size_t hl, const char *e, size_t el)
     if (!el || el > hl)
         return 0;
     const char *tail = host + hl - el;
-    for (size_t i = 0; i < el; i++) {
-        char a = tail[i], b = e[i];
-        if (a >= 'A' && a <= 'Z')
-            a += 'a' - 'A';
-        if (b >= 'A' && b <= 'Z')
-            b += 'a' - 'A';
-        if (a != b)
-            return 0;
-    }
-    return el == hl || tail[-1] == '.';
+    return mx_ascii_ncaseeq(tail, e, el) && (el == hl || tail[-1] == '.');
 }
 
 int mx_no_proxy_match(const char *list, const char *host)

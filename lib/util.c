@@ -103,6 +103,20 @@ int mx_ascii_casecmp(const char *a, const char *b)
     }
 }
 
+int mx_ascii_ncaseeq(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int ca = (unsigned char)a[i], cb = (unsigned char)b[i];
+        if (ca >= 'A' && ca <= 'Z')
+            ca += 'a' - 'A';
+        if (cb >= 'A' && cb <= 'Z')
+            cb += 'a' - 'A';
+        if (ca != cb)
+            return 0;
+    }
+    return 1;
+}
+
 size_t mx_vfmt(char *dst, size_t cap, const char *fmt, va_list ap)
 {
     if (!cap)

@@ -25,6 +25,8 @@ char *mx_strndup(const char *s, size_t n);
 /* Copy [s, s+n) with leading and trailing ASCII white space removed. */
 char *mx_strdup_trimmed(const char *s);
 int mx_ascii_casecmp(const char *a, const char *b);
+/* 1 if the n bytes at a and b are equal but for ASCII case (NUL bytes are compared like any other), else 0. */
+int mx_ascii_ncaseeq(const char *a, const char *b, size_t n);
 /* snprintf that always terminates and never fails for callers; returns the length written. */
 size_t mx_fmt(char *dst, size_t cap, const char *fmt, ...)
 #if defined(__GNUC__)
