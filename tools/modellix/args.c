@@ -87,19 +87,29 @@ int parse_command_args(cli *c, int argc, char **argv, const opt_spec *specs, siz
     return 0;
 }
 
-int parse_no_args(cli *c, int argc, char **argv)
+int parse_flags_only(cli *c, int argc, char **argv, const opt_spec *specs, size_t n_specs, opt_result *out)
 {
     static const char *const outputs[] = {"human", "json", "quiet", NULL};
-    opt_result r;
-    int rc = parse_command_args(c, argc, argv, NULL, 0, &r);
+    int rc = parse_command_args(c, argc, argv, specs, n_specs, out);
     if (rc)
         return rc;
-    if (r.n_pos > 0)
-        rc = cli_fail(c, EXIT_USAGE, "Unexpected argument: %.200s", r.pos[0]);
+    if (out->n_pos > 0)
+        rc = cli_fail(c, EXIT_USAGE, "Unexpected argument: %.200s", out->pos[0]);
     else
         rc = cli_check_output(c, "human", outputs);
-    opt_result_free(&r);
+    if (rc)
+        opt_result_free(out);
     return rc;
+}
+
+int parse_no_args(cli *c, int argc, char **argv)
+{
+    opt_result r;
+    int rc = parse_flags_only(c, argc, argv, NULL, 0, &r);
+    if (rc)
+        return rc;
+    opt_result_free(&r);
+    return 0;
 }
 
 void opt_result_free(opt_result *r)

@@ -126,8 +126,11 @@ typedef struct opt_result {
 int parse_command_args(cli *c, int argc, char **argv, const opt_spec *specs, size_t n_specs,
                        opt_result *out);
 void opt_result_free(opt_result *r);
-/* For a command that takes no argument and --output human|json|quiet (default human): 0, or an
- * exit code after reporting an unexpected argument or output. */
+/* For a command that takes flags but no positional argument, and --output human|json|quiet (default
+ * human): parse_command_args, then 0, or an exit code after reporting an unexpected argument or
+ * output (out is then already freed). */
+int parse_flags_only(cli *c, int argc, char **argv, const opt_spec *specs, size_t n_specs, opt_result *out);
+/* parse_flags_only for a command without flags. */
 int parse_no_args(cli *c, int argc, char **argv);
 /* Parse a whole decimal integer in [lo, hi]; -1 on error. */
 int parse_int_flag(const char *text, long long lo, long long hi, long long *out);

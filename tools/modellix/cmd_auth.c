@@ -179,20 +179,15 @@ out:
 static int parse_setup(cli *c, int argc, char **argv, setup_flags *f)
 {
     static const opt_spec specs[] = {{"check", 0, 0}, {"force", 0, 0}, {"yes", 'y', 0}};
-    static const char *const outputs[] = {"human", "json", "quiet", NULL};
     opt_result r;
-    int rc = parse_command_args(c, argc, argv, specs, 3, &r);
+    int rc = parse_flags_only(c, argc, argv, specs, 3, &r);
     if (rc)
         return rc;
-    if (r.n_pos > 0)
-        rc = cli_fail(c, EXIT_USAGE, "Unexpected argument: %.200s", r.pos[0]);
-    else
-        rc = cli_check_output(c, "human", outputs);
     f->check = r.value[0] != NULL;
     f->force = r.value[1] != NULL;
     f->yes = r.value[2] != NULL;
     opt_result_free(&r);
-    return rc;
+    return 0;
 }
 
 /* The common start of login and init: parse the flags, then select, validate and save the key. */
