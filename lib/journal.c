@@ -375,14 +375,7 @@ int modellix_journal_clear(const char *path)
     if (fd < 0)
         return errno == ENOENT ? MODELLIX_OK : errno == ELOOP ? MODELLIX_EUNSAFE : MODELLIX_EIO;
     struct stat st;
-    int rc = MODELLIX_OK;
-    if (fstat(fd, &st) != 0)
-        rc = MODELLIX_EIO;
-    else if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
-        rc = MODELLIX_EUNSAFE;
-    while (rc == MODELLIX_OK && flock(fd, LOCK_EX) != 0)
-        if (errno != EINTR)
-            rc = MODELLIX_EIO;
+    int rc = mx_journal_check_lock(fd, LOCK_EX, &st);
     /* a compaction that replaced the file meanwhile: clear the new one (the old one is unreachable) */
     struct stat now;
     if (rc == MODELLIX_OK && stat(path, &now) == 0 && (now.st_ino != st.st_ino || now.st_dev != st.st_dev)) {

@@ -14,6 +14,7 @@
 #include <modellix/modellix.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 typedef struct mx_journal mx_journal;
 
@@ -83,6 +84,10 @@ void mx_journal_entries_free(modellix_journal *j);
 int mx_journal_entry_records(const mx_jentry *e, char **buf, size_t *len, size_t *cap);
 /* Read a whole open file from offset 0. MODELLIX_OK, MODELLIX_EIO or MODELLIX_ENOMEM. */
 int mx_journal_read_fd(int fd, char **data_out, size_t *len_out);
+/* Of a journal file just opened with O_NOFOLLOW: fstat it into *st, refuse what is not a regular file
+   of this user, then take flock(op) (LOCK_SH or LOCK_EX), retried on EINTR. MODELLIX_OK,
+   MODELLIX_EUNSAFE or MODELLIX_EIO; the caller closes fd (which releases the lock). */
+int mx_journal_check_lock(int fd, int op, struct stat *st);
 
 const char *mx_journal_state_word(int32_t state);
 int mx_journal_is_finished(int32_t state);

@@ -377,6 +377,19 @@ int mx_journal_read_fd(int fd, char **data_out, size_t *len_out)
     return MODELLIX_OK;
 }
 
+int mx_journal_check_lock(int fd, int op, struct stat *st)
+{
+    int rc = MODELLIX_OK;
+    if (fstat(fd, st) != 0)
+        rc = MODELLIX_EIO;
+    else if (!S_ISREG(st->st_mode) || st->st_uid != geteuid())
+        rc = MODELLIX_EUNSAFE;
+    while (rc == MODELLIX_OK && flock(fd, op) != 0)
+        if (errno != EINTR)
+            rc = MODELLIX_EIO;
+    return rc;
+}
+
 /* ---- the public snapshot ---- */
 
 int modellix_journal_open(modellix_journal **out, const char *path)
@@ -399,14 +412,7 @@ int modellix_journal_open(modellix_journal **out, const char *path)
         return errno == ELOOP ? MODELLIX_EUNSAFE : errno == ENOMEM ? MODELLIX_ENOMEM : MODELLIX_EIO;
     }
     struct stat st;
-    int rc = MODELLIX_OK;
-    if (fstat(fd, &st) != 0)
-        rc = MODELLIX_EIO;
-    else if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
-        rc = MODELLIX_EUNSAFE;
-    while (rc == MODELLIX_OK && flock(fd, LOCK_SH) != 0)
-        if (errno != EINTR)
-            rc = MODELLIX_EIO;
+    int rc = mx_journal_check_lock(fd, LOCK_SH, &st);
     char *data = NULL;
     size_t len = 0;
     if (rc == MODELLIX_OK)
