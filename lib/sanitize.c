@@ -124,6 +124,18 @@ static char *sanitize_buf(const char *key, const char *s, size_t n, size_t max, 
         return NULL;
     }
     mx_buf_free(&red);
+    /* the cut, and the white space cleaning drops at the end, may have made a new end that begins
+       the key ("... sk-fuz" + a control character): drop it too, until the end is clean */
+    for (;;) {
+        size_t l = drop_key_fragment(key, out.data ? out.data : "", out.len);
+        if (mode == MX_SAN_TEXT)
+            while (l && is_space(out.data[l - 1]))
+                l--;
+        if (l == out.len)
+            break;
+        out.len = l;
+        out.data[l] = '\0';
+    }
     if (!out.len) {
         mx_buf_free(&out);
         return NULL;

@@ -79,6 +79,22 @@ static void test_pieces_inside_a_body(void **state)
     free(s);
 }
 
+/* Found by fuzzing: a start of the key (too short to redact inside a text) that the cleaning makes
+   the end of the string ("sk-fuz" + a control character, trimmed) is dropped too. */
+static void test_cleaning_makes_no_key_end(void **state)
+{
+    (void)state;
+    char in[64];
+    snprintf(in, sizeof in, "abc %.6s\x7f\x7f  ", KEY);
+    char *s = mx_sanitize(KEY, in, strlen(in), 100, MX_SAN_TEXT);
+    assert_string_equal(s, "abc");
+    free(s);
+    snprintf(in, sizeof in, "abcdefgh %.6sxyz", KEY); /* a cut right after the start of the key */
+    s = mx_sanitize(KEY, in, strlen(in), 15, MX_SAN_TEXT);
+    assert_string_equal(s, "abcdefgh");
+    free(s);
+}
+
 /* A string that arrived already cut (a fixed-size header buffer) loses a trailing key fragment. */
 static void test_arrived_cut(void **state)
 {
@@ -200,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_cut_never_leaves_a_key_prefix),
         cmocka_unit_test(test_arrived_cut),
         cmocka_unit_test(test_pieces_inside_a_body),
+        cmocka_unit_test(test_cleaning_makes_no_key_end),
         cmocka_unit_test(test_cleans_and_bounds),
         cmocka_unit_test(test_tame_numbers),
         cmocka_unit_test(test_acceptance_rule),
