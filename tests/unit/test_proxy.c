@@ -9,6 +9,7 @@
 #include "internal.h"
 #include "netpolicy.h"
 #include "proxy.h"
+#include "util.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -24,6 +25,11 @@ static void test_no_proxy_lists(void **state)
     assert_true(mx_no_proxy_match(".example.com", "files.example.com"));
     assert_true(mx_no_proxy_match("a.test, example.com", "example.com."));
     assert_false(mx_no_proxy_match("example.com", "badexample.com"));
+    assert_false(mx_no_proxy_match("example.com", "exbmple.com")); /* same length, one letter off */
+    assert_false(mx_no_proxy_match("a.test", "b.test"));
+    assert_true(mx_ascii_ncaseeq("X-Request-Id", "x-request-id", 12));
+    assert_false(mx_ascii_ncaseeq("X-Request-Id", "x-request-ix", 12));
+    assert_true(mx_ascii_ncaseeq("abcX", "ABCy", 3));
     assert_false(mx_no_proxy_match("files.example.com", "example.com"));
     assert_true(mx_no_proxy_match("localhost 127.0.0.0/8", "127.1.2.3"));
     assert_true(mx_no_proxy_match("10.0.0.1", "10.0.0.1"));
