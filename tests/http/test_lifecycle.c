@@ -297,7 +297,7 @@ static void test_slot_released_by_free_and_unwatch(void **state)
     assert_int_equal(modellix_task_submit_async(&a, f->c, FX_SLUG, slow), MODELLIX_OK);
     assert_int_equal(modellix_task_submit_async(&b, f->c, FX_SLUG, slow), MODELLIX_OK);
     assert_int_equal(modellix_task_submit_async(&c, f->c, FX_SLUG, slow), MODELLIX_OK);
-    for (int i = 0; i < 200 && modellix_task_submit_state(a) != MODELLIX_SUBMIT_ACCEPTED; i++) {
+    for (int i = 0; i < 2000 && modellix_task_submit_state(a) != MODELLIX_SUBMIT_ACCEPTED; i++) {
         size_t active;
         assert_int_equal(modellix_client_step(f->c, &active), MODELLIX_OK);
         nap_5ms();
@@ -308,7 +308,7 @@ static void test_slot_released_by_free_and_unwatch(void **state)
     /* unwatching a: b goes out (at the next step, not from inside the call) */
     assert_int_equal(modellix_task_unwatch(a), MODELLIX_OK);
     assert_int_equal(modellix_task_submit_state(b), MODELLIX_SUBMIT_QUEUED);
-    for (int i = 0; i < 200 && modellix_task_submit_state(b) != MODELLIX_SUBMIT_ACCEPTED; i++) {
+    for (int i = 0; i < 2000 && modellix_task_submit_state(b) != MODELLIX_SUBMIT_ACCEPTED; i++) {
         assert_int_equal(modellix_client_step(f->c, NULL), MODELLIX_OK);
         nap_5ms();
     }
@@ -316,7 +316,7 @@ static void test_slot_released_by_free_and_unwatch(void **state)
     assert_int_equal(modellix_task_submit_state(c), MODELLIX_SUBMIT_QUEUED);
     /* freeing b: c goes out */
     modellix_task_free(b);
-    for (int i = 0; i < 200 && modellix_task_submit_state(c) != MODELLIX_SUBMIT_ACCEPTED; i++) {
+    for (int i = 0; i < 2000 && modellix_task_submit_state(c) != MODELLIX_SUBMIT_ACCEPTED; i++) {
         assert_int_equal(modellix_client_step(f->c, NULL), MODELLIX_OK);
         nap_5ms();
     }
