@@ -187,6 +187,31 @@ static void test_modes(void **state)
     snprintf(path, sizeof path, "%s/journal", dir);
 }
 
+/* Readers refuse what is not a regular file of this user (mx_journal_check_lock): a directory, and a
+   file another user owns (checked when the test can make one: as root). */
+static void test_reader_refuses_foreign_and_non_regular(void **state)
+{
+    (void)state;
+    modellix_journal *s = (modellix_journal *)&s;
+    int before = ju_fd_count();
+    assert_int_equal(modellix_journal_open(&s, dir), MODELLIX_EUNSAFE);
+    assert_null(s);
+    char p[500];
+    snprintf(p, sizeof p, "%s/theirs", dir);
+    close(open(p, O_CREAT | O_WRONLY, 0600));
+    if (geteuid() == 0) {
+        assert_int_equal(chown(p, 65534, 65534), 0);
+        assert_int_equal(modellix_journal_open(&s, p), MODELLIX_EUNSAFE);
+        assert_null(s);
+        assert_int_equal(chown(p, 0, 0), 0);
+    }
+    assert_int_equal(modellix_journal_open(&s, p), MODELLIX_OK); /* the same file, ours: read */
+    assert_int_equal(modellix_journal_count(s), 0);
+    modellix_journal_free(s);
+    unlink(p);
+    assert_int_equal(ju_fd_count(), before);
+}
+
 static void test_open_failure_leaves_no_descriptor(void **state)
 {
     (void)state;
@@ -375,6 +400,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_states_and_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_and_corrupted_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_refuses_foreign_and_non_regular, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_failure_leaves_no_descriptor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clear, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compaction_keeps_unfinished, setup, teardown),
