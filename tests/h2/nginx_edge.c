@@ -48,7 +48,7 @@ static int write_conf(const nginx_edge *e, const edge_opts *o, const char *certs
     const char *d = e->dir;
     fprintf(fp,
             "daemon off;\nmaster_process off;\nworker_processes 1;\npid %s/nginx.pid;\n"
-            "error_log %s/error.log notice;\n"
+            "error_log %s/error.log info;\n"
             "events { worker_connections 1024; }\n"
             "http {\n"
             "  log_format edge '$connection $server_protocol $request_method $uri $status';\n"
@@ -60,6 +60,8 @@ static int write_conf(const nginx_edge *e, const edge_opts *o, const char *certs
             "    listen 127.0.0.1:%u ssl http2;\n"
             "    ssl_certificate %s/server.pem; ssl_certificate_key %s/server.key;\n"
             "    keepalive_requests %d; keepalive_timeout 60s;\n"
+            "    http2_body_preread_size %d;\n"
+            "%s"
             "    location / {\n"
             "      proxy_pass http://mock; proxy_http_version 1.1; proxy_set_header Connection \"\";\n"
             "      proxy_set_header Host $http_host; proxy_buffering off;\n"
@@ -67,7 +69,8 @@ static int write_conf(const nginx_edge *e, const edge_opts *o, const char *certs
             "  }\n"
             "}\n",
             d, d, d, d, d, d, d, d, (unsigned)o->upstream_port, (unsigned)e->port, certs, certs,
-            o->keepalive_requests > 0 ? o->keepalive_requests : 1000);
+            o->keepalive_requests > 0 ? o->keepalive_requests : 1000, o->body_preread > 0 ? o->body_preread : 65536,
+            o->reset_bad_upstream ? "    error_page 502 = @reset;\n    location @reset { return 444; }\n" : "");
     return fclose(fp) == 0 ? 0 : -1;
 }
 
@@ -181,6 +184,8 @@ int nginx_edge_read_log(nginx_edge *e, edge_log *out)
             out->h2_requests++;
         if (status >= 500)
             out->status_5xx++;
+        if (status == 444)
+            out->status_444++;
         size_t i = 0;
         while (i < nseen && seen[i] != conn)
             i++;
@@ -199,4 +204,17 @@ int nginx_edge_read_log(nginx_edge *e, edge_log *out)
     free(seen);
     out->connections = nseen;
     return 0;
+}
+
+size_t nginx_edge_error_log_count(nginx_edge *e, const char *needle)
+{
+    char path[600], line[2048];
+    snprintf(path, sizeof path, "%s/error.log", e->dir);
+    FILE *fp = fopen(path, "r");
+    size_t n = 0;
+    while (fp && fgets(line, sizeof line, fp))
+        n += strstr(line, needle) != NULL;
+    if (fp)
+        fclose(fp);
+    return n;
 }

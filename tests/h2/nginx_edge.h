@@ -21,6 +21,13 @@ typedef struct nginx_edge {
 typedef struct edge_opts {
     uint16_t upstream_port; /* the mock's */
     int keepalive_requests; /* requests per client connection before nginx sends GOAWAY; 0 = 1000 */
+    int body_preread;       /* http2_body_preread_size (bytes; 0 = 65536, nginx's default). Below 65535
+                               nginx refuses (RST_STREAM(REFUSED_STREAM), "client sent stream with data
+                               before settings were acknowledged") a request with a body that a client
+                               sends before it acknowledged nginx's SETTINGS */
+    int reset_bad_upstream; /* 1 = when the upstream fails (nginx's 502), reset the client's stream
+                               (error_page 502 -> return 444: over HTTP/2, RST_STREAM on that stream
+                               only) instead of answering 502 */
 } edge_opts;
 
 /* Start nginx (path in $MX_NGINX, the test CA and server certificate in $MX_TEST_CERTS). Returns 0, or
@@ -34,7 +41,11 @@ typedef struct edge_log {
     size_t h2_requests;      /* over HTTP/2.0 */
     size_t connections;      /* distinct connection serials */
     size_t status_5xx;
+    size_t status_444;       /* requests nginx ended without an answer (over HTTP/2: RST_STREAM) */
 } edge_log;
+
+/* How many lines of nginx's error log contain `needle` (0 when there is no log). */
+size_t nginx_edge_error_log_count(nginx_edge *e, const char *needle);
 int nginx_edge_read_log(nginx_edge *e, edge_log *out);
 
 #endif

@@ -24,6 +24,12 @@ static int start_edge(nginx_edge *e, int keepalive_requests)
     return nginx_edge_start(e, &o);
 }
 
+static int start_edge_opts(nginx_edge *e, edge_opts *o)
+{
+    o->upstream_port = mock_server_port(g_fx->m);
+    return nginx_edge_start(e, o);
+}
+
 static int group_setup(void **state)
 {
     if (fx_setup(state) != 0)
@@ -163,11 +169,31 @@ static void test_upstream_dies_after_post(void **state)
     modellix_client_free(f->c);
     f->c = NULL;
     edge_log l;
-    assert_int_equal(nginx_edge_read_log(e, &l), 0);
+    read_log_settled(e, &l, 2);
     assert_int_equal(l.requests, 2);
     assert_int_equal(l.status_5xx, 1);
     assert_int_equal(l.connections, 1); /* the second submit went out on the reused TLS connection */
     nginx_edge_stop(e);
+}
+
+/* How a batch ended: with a task id, with an unknown outcome, or otherwise. Frees the tasks. */
+typedef struct outcomes {
+    int accepted, unknown, other;
+} outcomes;
+
+static outcomes count_outcomes(modellix_task **ts, int n)
+{
+    outcomes o = {0, 0, 0};
+    for (int i = 0; i < n; i++) {
+        if (modellix_task_id(ts[i]))
+            o.accepted++;
+        else if (modellix_task_errcode(ts[i]) == MODELLIX_EOUTCOME_UNKNOWN)
+            o.unknown++;
+        else
+            o.other++;
+        modellix_task_free(ts[i]);
+    }
+    return o;
 }
 
 /* nginx ends each client connection with GOAWAY after 10 requests (keepalive_requests), while up to
@@ -185,16 +211,8 @@ static void test_goaway_every_10_requests(void **state)
     for (int i = 0; i < N; i++)
         assert_int_equal(modellix_task_submit_async(&ts[i], c, FX_SLUG, FX_BODY), MODELLIX_OK);
     int rc = modellix_client_wait_all(c, ts, N, 60000);
-    int accepted = 0, unknown = 0, other = 0;
-    for (int i = 0; i < N; i++) {
-        if (modellix_task_id(ts[i]))
-            accepted++;
-        else if (modellix_task_errcode(ts[i]) == MODELLIX_EOUTCOME_UNKNOWN)
-            unknown++;
-        else
-            other++;
-        modellix_task_free(ts[i]);
-    }
+    outcomes n = count_outcomes(ts, N);
+    int accepted = n.accepted, unknown = n.unknown, other = n.other;
     modellix_client_free(c);
     edge_log l;
     assert_int_equal(nginx_edge_read_log(e, &l), 0);
@@ -210,6 +228,122 @@ static void test_goaway_every_10_requests(void **state)
     nginx_edge_stop(e);
 }
 
+/* The mock creates the task and closes without answering; nginx does not retry a POST upstream
+   and, told to (error_page 502 -> 444), resets the client's stream: over HTTP/2 an RST_STREAM on
+   that stream alone, the connection goes on. One submission of a batch meets it: that one is
+   unknown (it was sent; the server may have created it, and did), the others are accepted on the
+   same TLS connection; exactly one task per submission, nothing sent twice. */
+static void test_stream_reset_after_create(void **state)
+{
+    fixture *f = *state;
+    enum { N = 6 };
+    nginx_edge *const e = &g_edge;
+    edge_opts eo = {.reset_bad_upstream = 1};
+    assert_int_equal(start_edge_opts(e, &eo), 0);
+    fx_opts o = {.base_url = e->url, .ca_file = e->ca_file, .fast_retries = 1};
+    fx_client(f, &o);
+    modellix_task *t = NULL;
+    assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_OK); /* opens the connection */
+    modellix_task_free(t);
+    mock_fault flt = {0};
+    flt.route = MOCK_ROUTE_SUBMIT;
+    flt.method = "POST";
+    flt.kind = MOCK_FAULT_RESET_BEFORE;
+    flt.after_create = 1;
+    flt.count = 1;
+    fx_fault_full(f, &flt);
+
+    /* a blocking submit on the reused connection meets the reset */
+    t = (modellix_task *)1;
+    int64_t t0 = fx_ms();
+    assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_EOUTCOME_UNKNOWN);
+    int64_t took = fx_ms() - t0;
+    assert_null(t);
+    assert_true(took < 2000); /* at once, not at a time-out */
+    assert_int_equal(modellix_client_errcode(f->c), MODELLIX_EOUTCOME_UNKNOWN);
+    assert_int_equal(modellix_client_http_status(f->c), 0); /* no answer: a reset stream, not nginx's 502 */
+    const char *msg = modellix_client_errmsg(f->c);
+    printf("# reset submit: %s\n", msg);
+    assert_non_null(strstr(msg, "after the request was sent"));
+    fx_assert_no_key(f, msg);
+    assert_int_equal(fx_tasks_created(f), 2);
+    assert_int_equal(fx_requests(f, MOCK_ROUTE_SUBMIT), 2);
+    assert_int_equal(mock_server_count_status(f->m, MOCK_ROUTE_SUBMIT, 0), 1);
+
+    /* a batch whose third submission meets it, streams side by side on the same connection */
+    flt.skip = 2;
+    fx_fault_full(f, &flt);
+    modellix_client *c = edge_client(e, 1);
+    modellix_task *ts[N];
+    for (int i = 0; i < N; i++)
+        assert_int_equal(modellix_task_submit_async(&ts[i], c, FX_SLUG, FX_BODY), MODELLIX_OK);
+    int rc = modellix_client_wait_all(c, ts, N, 20000);
+    assert_int_equal(rc, MODELLIX_EOUTCOME_UNKNOWN); /* the batch's worst: the reset one */
+    outcomes n = count_outcomes(ts, N);
+    modellix_client_free(c);
+    printf("# batch: %d accepted, %d unknown, %d other\n", n.accepted, n.unknown, n.other);
+    assert_int_equal(n.accepted, N - 1);
+    assert_int_equal(n.unknown, 1);
+    assert_int_equal(n.other, 0);
+    assert_int_equal(fx_tasks_created(f), 2 + N);          /* the unknown one was created, once */
+    assert_int_equal(fx_requests(f, MOCK_ROUTE_SUBMIT), 2 + N);
+    assert_int_equal(mock_server_count_status(f->m, MOCK_ROUTE_SUBMIT, 0), 2);
+
+    modellix_client_free(f->c);
+    f->c = NULL;
+    edge_log l;
+    read_log_settled(e, &l, fx_requests(f, MOCK_ROUTE_ANY));
+    printf("# edge: %zu requests, %zu reset (444), %zu with 5xx, over %zu connections\n", l.requests, l.status_444,
+           l.status_5xx, l.connections);
+    assert_int_equal(l.status_444, 2);    /* nginx reset the stream ... */
+    assert_int_equal(l.status_5xx, 0);    /* ... rather than answer 502 */
+    assert_int_equal(l.h2_requests, l.requests);
+    assert_int_equal(l.connections, 2);   /* one per client: the reset ended no connection */
+    assert_int_equal((int64_t)l.requests, fx_requests(f, MOCK_ROUTE_ANY));
+    nginx_edge_stop(e);
+}
+
+/* nginx refuses, with RST_STREAM(REFUSED_STREAM), a stream that carries a body before the client
+   acknowledged nginx's SETTINGS when its body preread is below 64 KiB: the first submissions on each
+   new connection. (A small http2_max_concurrent_streams refuses nothing: curl reads the SETTINGS
+   before it multiplexes and opens more connections instead; measured 0 refused over 15
+   connections.) A refused stream was never processed (RFC 9113 8.7): no task may exist twice and
+   none may be lost; a refused submission is accepted (curl sent it again before any byte left) or
+   reported unknown (libcurl wanted to rewind a body that had left; see lib/exchange.c on_read), never
+   as an error that says it was not sent. */
+static void test_refused_streams(void **state)
+{
+    fixture *f = *state;
+    enum { N = 48 };
+    nginx_edge *const e = &g_edge;
+    edge_opts eo = {.body_preread = 4096};
+    assert_int_equal(start_edge_opts(e, &eo), 0);
+    modellix_client *c = edge_client(e, 1);
+    modellix_task *ts[N];
+    for (int i = 0; i < N; i++)
+        assert_int_equal(modellix_task_submit_async(&ts[i], c, FX_SLUG, FX_BODY), MODELLIX_OK);
+    int rc = modellix_client_wait_all(c, ts, N, 30000);
+    outcomes n = count_outcomes(ts, N);
+    modellix_client_free(c);
+    edge_log l;
+    read_log_settled(e, &l, fx_requests(f, MOCK_ROUTE_ANY));
+    size_t refused = nginx_edge_error_log_count(e, "concurrent streams exceeded") +
+                     nginx_edge_error_log_count(e, "before settings were acknowledged");
+    int64_t created = fx_tasks_created(f), sent = fx_requests(f, MOCK_ROUTE_SUBMIT);
+    printf("# wait_all %d; %d accepted, %d unknown, %d other; mock: %lld created from %lld submits; edge: %zu "
+           "requests over %zu connections, %zu streams refused\n",
+           rc, n.accepted, n.unknown, n.other, (long long)created, (long long)sent, l.requests, l.connections,
+           refused);
+    assert_int_equal(n.other, 0);       /* no refused submission reported as "not sent" or failed */
+    assert_int_equal(created, sent);    /* no submission reached the mock twice */
+    assert_int_equal(created, n.accepted); /* a refused stream created nothing, and no id was lost */
+    assert_int_equal(n.accepted + n.unknown, N);
+    assert_true(refused >= 1);          /* the case did happen */
+    assert_int_equal(l.h2_requests, l.requests);
+    assert_int_equal((int64_t)l.requests, fx_requests(f, MOCK_ROUTE_ANY));
+    nginx_edge_stop(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +351,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_200_tasks_over_few_connections, fx_test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_upstream_dies_after_post, fx_test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_goaway_every_10_requests, fx_test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_stream_reset_after_create, fx_test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_refused_streams, fx_test_setup, test_teardown),
     };
     return cmocka_run_group_tests_name("h2", tests, group_setup, fx_teardown);
 }
