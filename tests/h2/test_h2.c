@@ -4,6 +4,7 @@
  * HTTP/2, TLS connections opened, tasks created. */
 #include "harness.h"
 #include "nginx_edge.h"
+#include "tcp_relay.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@ typedef struct h2fx {
 
 static fixture *g_fx;      /* the group's mock */
 static nginx_edge g_edge;  /* the current test's edge, stopped by its teardown even when it fails */
+static tcp_relay *g_relay; /* the current test's relay, if any, likewise */
 
 static int start_edge(nginx_edge *e, int keepalive_requests)
 {
@@ -40,6 +42,8 @@ static int group_setup(void **state)
 
 static int test_teardown(void **state)
 {
+    tcp_relay_stop(g_relay);
+    g_relay = NULL;
     nginx_edge_stop(&g_edge);
     return fx_test_teardown(state);
 }
@@ -303,6 +307,99 @@ static void test_stream_reset_after_create(void **state)
     nginx_edge_stop(e);
 }
 
+/* As above, on the request that uses up the connection (keepalive_requests 2): nginx sends GOAWAY
+   with that stream as the last one it processes, then resets it. libcurl 7.88 sees the session end
+   with the stream reset (CURLE_PARTIAL_FILE, another path than the RST alone): one task, unknown. */
+static void test_stream_reset_with_goaway(void **state)
+{
+    fixture *f = *state;
+    nginx_edge *const e = &g_edge;
+    edge_opts eo = {.reset_bad_upstream = 1, .keepalive_requests = 2};
+    assert_int_equal(start_edge_opts(e, &eo), 0);
+    fx_opts o = {.base_url = e->url, .ca_file = e->ca_file, .fast_retries = 1};
+    fx_client(f, &o);
+    modellix_task *t = NULL;
+    assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_OK);
+    modellix_task_free(t);
+    mock_fault flt = {0};
+    flt.route = MOCK_ROUTE_SUBMIT;
+    flt.method = "POST";
+    flt.kind = MOCK_FAULT_RESET_BEFORE;
+    flt.after_create = 1;
+    flt.count = 1;
+    fx_fault_full(f, &flt);
+    t = (modellix_task *)1;
+    assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_EOUTCOME_UNKNOWN);
+    assert_null(t);
+    printf("# %s\n", modellix_client_errmsg(f->c));
+    assert_non_null(strstr(modellix_client_errmsg(f->c), "after the request was sent"));
+    assert_int_equal(fx_tasks_created(f), 2);
+    assert_int_equal(fx_requests(f, MOCK_ROUTE_SUBMIT), 2);
+    /* the client goes on, on a new connection */
+    assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_OK);
+    modellix_task_free(t);
+    assert_int_equal(fx_tasks_created(f), 3);
+    assert_int_equal(fx_requests(f, MOCK_ROUTE_SUBMIT), 3);
+    modellix_client_free(f->c);
+    f->c = NULL;
+    edge_log l;
+    read_log_settled(e, &l, fx_requests(f, MOCK_ROUTE_ANY));
+    assert_int_equal(l.requests, 3);
+    assert_int_equal(l.status_444, 1);
+    assert_int_equal(l.connections, 2); /* GOAWAY ended the first after its 2 requests */
+    nginx_edge_stop(e);
+}
+
+/* The TCP connection to the edge is reset (a middlebox, a crashed edge host) while a submission the
+   mock has created waits for its answer. libcurl 7.88 reads ECONNRESET on a reused connection
+   before any byte of the answer and restarts the request on a new connection, rewinding its body
+   first: the rewind is refused (lib/exchange.c on_seek), so the task exists once and its outcome
+   is unknown. A seek that rewinds sends it again: a second task. */
+static void test_connection_reset_after_create(void **state)
+{
+    fixture *f = *state;
+    nginx_edge *const e = &g_edge;
+    assert_int_equal(start_edge(e, 0), 0);
+    tcp_relay *const relay = g_relay = tcp_relay_start(e->port);
+    assert_non_null(relay);
+    char url[64];
+    snprintf(url, sizeof url, "https://127.0.0.1:%u", (unsigned)tcp_relay_port(relay));
+    fx_opts o = {.base_url = url, .ca_file = e->ca_file, .fast_retries = 1};
+    fx_client(f, &o);
+    modellix_task *t = NULL;
+    assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_OK); /* opens the connection */
+    modellix_task_free(t);
+    assert_int_equal(tcp_relay_connections(relay), 1);
+    mock_fault flt = {0};
+    flt.route = MOCK_ROUTE_SUBMIT;
+    flt.method = "POST";
+    flt.kind = MOCK_FAULT_STALL; /* the task is created at once, the answer waits */
+    flt.stall_ms = 1500;
+    flt.count = 1;
+    fx_fault_full(f, &flt);
+    assert_int_equal(modellix_task_submit_async(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_OK);
+    int64_t t0 = fx_ms();
+    while (fx_tasks_created(f) < 2 && fx_ms() - t0 < 5000) /* the waits drive the client */
+        assert_int_equal(modellix_task_wait(t, 10), MODELLIX_ETIMEOUT);
+    assert_int_equal(fx_tasks_created(f), 2);
+    assert_int_equal(tcp_relay_reset_all(relay), 1);
+    assert_int_equal(modellix_task_wait(t, 10000), MODELLIX_EOUTCOME_UNKNOWN);
+    printf("# reset connection: %s\n", modellix_task_errmsg(t));
+    assert_int_equal(modellix_task_errcode(t), MODELLIX_EOUTCOME_UNKNOWN);
+    assert_null(modellix_task_id(t));
+    assert_non_null(strstr(modellix_task_errmsg(t), "not sent again"));
+    modellix_task_free(t);
+    struct timespec ts = {2, 0}; /* past the stall: a second copy would have reached the mock by now */
+    nanosleep(&ts, NULL);
+    assert_int_equal(fx_tasks_created(f), 2);
+    assert_int_equal(fx_requests(f, MOCK_ROUTE_SUBMIT), 2);
+    /* curl opened the new connection and asked for the rewind only there, before sending */
+    assert_int_equal(tcp_relay_connections(relay), 2);
+    modellix_client_free(f->c);
+    f->c = NULL;
+    nginx_edge_stop(e);
+}
+
 /* nginx refuses, with RST_STREAM(REFUSED_STREAM), a stream that carries a body before the client
    acknowledged nginx's SETTINGS when its body preread is below 64 KiB: the first submissions on each
    new connection. (A small http2_max_concurrent_streams refuses nothing: curl reads the SETTINGS
@@ -353,6 +450,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_goaway_every_10_requests, fx_test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_stream_reset_after_create, fx_test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_refused_streams, fx_test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_stream_reset_with_goaway, fx_test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_connection_reset_after_create, fx_test_setup, test_teardown),
     };
     return cmocka_run_group_tests_name("h2", tests, group_setup, fx_teardown);
 }
