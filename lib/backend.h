@@ -23,9 +23,11 @@ const char *mx_backend_name(void);
 mx_backend *mx_backend_new(void);
 void mx_backend_free(mx_backend *b);
 
-/* Watch fd for `what` (MX_EV_IN and/or MX_EV_OUT), replacing what it was watched for. Returns 0 or
-   an errno value (the fd is then not watched). */
-int mx_backend_watch(mx_backend *b, int fd, int what);
+/* Watch fd for `what` (MX_EV_IN and/or MX_EV_OUT), replacing what it was watched for. `known` is a
+   hint: 1 when the caller watched fd before and has not unwatched it since (the backend then tries a
+   change first, else an addition first; a wrong hint costs one more system call, never a wrong
+   set). Returns 0 or an errno value (the fd is then not watched). */
+int mx_backend_watch(mx_backend *b, int fd, int what, int known);
 /* Stop watching fd (closed descriptors included). Returns 0 or an errno value. */
 int mx_backend_unwatch(mx_backend *b, int fd);
 

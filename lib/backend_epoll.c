@@ -50,21 +50,27 @@ void mx_backend_free(mx_backend *b)
     free(b);
 }
 
-int mx_backend_watch(mx_backend *b, int fd, int what)
+int mx_backend_watch(mx_backend *b, int fd, int what, int known)
 {
     struct epoll_event ev = {0};
     ev.events = (what & MX_EV_IN ? EPOLLIN : 0u) | (what & MX_EV_OUT ? EPOLLOUT : 0u);
     ev.data.fd = fd;
-    if (epoll_ctl(b->epfd, EPOLL_CTL_MOD, fd, &ev) == 0)
-        return 0;
-    if (errno != ENOENT)
-        return errno;
+    if (known) {
+        if (epoll_ctl(b->epfd, EPOLL_CTL_MOD, fd, &ev) == 0)
+            return 0;
+        if (errno != ENOENT)
+            return errno;
+    }
     if (b->inject) {
         int err = b->inject;
         b->inject = 0;
         return err;
     }
-    return epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : errno;
+    if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+        return 0;
+    if (known || errno != EEXIST)
+        return errno;
+    return epoll_ctl(b->epfd, EPOLL_CTL_MOD, fd, &ev) == 0 ? 0 : errno;
 }
 
 int mx_backend_unwatch(mx_backend *b, int fd)

@@ -136,8 +136,9 @@ static void set_changed(mx_backend *b)
         poke(b->ctl[1]);
 }
 
-int mx_backend_watch(mx_backend *b, int fd, int what)
+int mx_backend_watch(mx_backend *b, int fd, int what, int known)
 {
+    (void)known; /* the set is searched either way */
     short ev = (short)((what & MX_EV_IN ? POLLIN : 0) | (what & MX_EV_OUT ? POLLOUT : 0));
     int err = 0;
     pthread_mutex_lock(&b->mu);

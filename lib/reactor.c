@@ -133,15 +133,19 @@ static void refuse(mx_reactor *x, CURL *easy, curl_socket_t s, int err)
 static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 {
     mx_reactor *x = userp;
-    (void)socketp;
-    if (what == CURL_POLL_REMOVE) {
+    if (what == CURL_POLL_REMOVE) { /* curl forgets the socket's assigned pointer itself */
         mx_backend_unwatch(x->be, (int)s); /* a refused removal leaves nothing waiting on it */
         return 0;
     }
     int ev = (what & CURL_POLL_IN ? MX_EV_IN : 0) | (what & CURL_POLL_OUT ? MX_EV_OUT : 0);
-    int err = mx_backend_watch(x->be, (int)s, ev);
+    /* a socket this reactor watches carries a non-NULL pointer (curl_multi_assign), so the backend
+       knows whether to add it or change it */
+    int err = mx_backend_watch(x->be, (int)s, ev, socketp != NULL);
     if (err)
         refuse(x, easy, s, err);
+    else if (!socketp)
+        (void)curl_multi_assign(x->multi, s, x); /* had it failed: the next change tries an addition
+                                                    first, which the backend turns into a change */
     return 0;
 }
 

@@ -35,41 +35,89 @@ static size_t key_piece_at(const char *key, size_t kl, const char *s, size_t n, 
     return best;
 }
 
-/* Copy [s, s+n) into b with the key redacted: every run that is the whole key, or a piece of it that
-   gives part of it away (its first MX_REDACT_MIN_PREFIX bytes or more, or MX_REDACT_MIN_PIECE bytes
-   or more from anywhere in it: a server may echo a key cut short, or a middle part), becomes the
-   mark. */
-static int redact_into(mx_buf *b, const char *key, const char *s, size_t n)
+/* The pairs of adjacent bytes of the key, as a set of hashed pairs (one bit each: a few false
+   positives, never a false negative). */
+typedef struct pair_set {
+    unsigned char bits[512];
+} pair_set;
+
+static unsigned pair_hash(char a, char b)
 {
-    size_t kl;
-    if (!redacting(key, &kl))
-        return mx_buf_append(b, s, n);
-    size_t i = 0, copied = 0;
-    while (i < n) {
-        int from_start;
-        size_t l = key_piece_at(key, kl, s + i, n - i, &from_start);
-        if (l == kl || (from_start && l >= MX_REDACT_MIN_PREFIX) || l >= MX_REDACT_MIN_PIECE) {
-            if (mx_buf_append(b, s + copied, i - copied) || mx_buf_append(b, MARK, sizeof MARK - 1))
-                return -1;
-            i += l;
-            copied = i;
-        } else {
-            i++;
-        }
-    }
-    return mx_buf_append(b, s + copied, n - copied);
+    return (((unsigned)(unsigned char)a << 4) ^ (unsigned char)b) & 4095u;
 }
 
-/* The length of [s, s+n) without a trailing fragment that begins the key (a key cut short). */
-static size_t drop_key_fragment(const char *key, const char *s, size_t n)
+static void pair_set_init(pair_set *ps, const char *key, size_t kl)
 {
-    size_t kl;
-    if (!redacting(key, &kl))
+    memset(ps, 0, sizeof *ps);
+    for (size_t i = 0; i + 1 < kl; i++) {
+        unsigned h = pair_hash(key[i], key[i + 1]);
+        ps->bits[h >> 3] |= (unsigned char)(1u << (h & 7));
+    }
+}
+
+static int pair_in(const pair_set *ps, char a, char b)
+{
+    unsigned h = pair_hash(a, b);
+    return (ps->bits[h >> 3] >> (h & 7)) & 1;
+}
+
+/* Redact [s, s+n) into b. Every run that is the whole key, or a piece of it that gives part of it
+   away (its first MX_REDACT_MIN_PREFIX bytes or more, or MX_REDACT_MIN_PIECE bytes or more from
+   anywhere in it: a server may echo a key cut short, or a middle part), becomes the mark; runs are
+   taken greedily from the left. Every such run is at least MX_REDACT_MIN_PREFIX long (the smallest of
+   the three lengths, since a redacted key is at least MX_REDACT_MIN_KEY = MX_REDACT_MIN_PREFIX long)
+   and each of its adjacent byte pairs is a pair of the key, so only stretches of key pairs that long
+   are searched: other text is skipped at one table look-up a byte. Returns 1 when
+   something was redacted (b holds the result), 0 when nothing was (b is untouched: the text is
+   clean as it is), -1 when memory ran out. */
+static int redact_into(mx_buf *b, const char *key, size_t kl, const char *s, size_t n)
+{
+    pair_set ps;
+    pair_set_init(&ps, key, kl);
+    size_t copied = 0, i = 0;
+    int redacted = 0;
+    while (i + 1 < n) {
+        if (!pair_in(&ps, s[i], s[i + 1])) {
+            i++;
+            continue;
+        }
+        size_t end = i + 2; /* [i, end): each adjacent pair in it is a pair of the key */
+        while (end < n && pair_in(&ps, s[end - 1], s[end]))
+            end++;
+        if (end - i < MX_REDACT_MIN_PREFIX) {
+            i = end;
+            continue;
+        }
+        while (i < end) {
+            int from_start;
+            size_t l = key_piece_at(key, kl, s + i, end - i, &from_start);
+            if (l == kl || (from_start && l >= MX_REDACT_MIN_PREFIX) || l >= MX_REDACT_MIN_PIECE) {
+                if (mx_buf_append(b, s + copied, i - copied) || mx_buf_append(b, MARK, sizeof MARK - 1))
+                    return -1;
+                redacted = 1;
+                i += l;
+                copied = i;
+            } else {
+                i++;
+            }
+        }
+    }
+    if (redacted && mx_buf_append(b, s + copied, n - copied))
+        return -1;
+    return redacted;
+}
+
+/* The length of [s, s+n) without a trailing fragment that begins the key (a key cut short): the
+   longest one, of at least MX_REDACT_MIN_FRAGMENT and at most kl - 1 bytes. */
+static size_t drop_key_fragment(const char *key, size_t kl, const char *s, size_t n)
+{
+    if (n < MX_REDACT_MIN_FRAGMENT)
         return n;
-    size_t longest = kl - 1 < n ? kl - 1 : n;
-    for (size_t f = longest; f >= MX_REDACT_MIN_FRAGMENT; f--)
-        if (memcmp(s + n - f, key, f) == 0)
-            return n - f;
+    size_t from = n - (kl - 1 < n ? kl - 1 : n), last = n - MX_REDACT_MIN_FRAGMENT;
+    for (const char *p = memchr(s + from, key[0], last - from + 1); p;
+         p = (size_t)(p - s) < last ? memchr(p + 1, key[0], last - (size_t)(p - s)) : NULL)
+        if (memcmp(p, key, n - (size_t)(p - s)) == 0)
+            return (size_t)(p - s);
     return n;
 }
 
@@ -96,17 +144,24 @@ static int clean_into(mx_buf *out, const char *s, size_t n, size_t max, int mode
         i++;
     while (n > i && is_space(s[n - 1]))
         n--;
+    size_t run = i, kept = 0; /* [run, i): good characters not yet appended; kept: bytes so far */
     while (i < n) {
         uint32_t cp;
         size_t l = mx_utf8_next(p + i, n - i, &cp);
         int bad = !l || mx_unsafe_codepoint(cp);
         size_t w = bad ? 1 : l;
-        if (out->len + w > max)
+        if (kept + w > max)
             break;
-        if (mx_buf_append(out, bad ? " " : (const char *)p + i, w))
-            return -1;
+        kept += w;
+        if (bad) { /* flush the good run, then a space for the bad byte or character */
+            if (mx_buf_append(out, p + run, i - run) || mx_buf_append(out, " ", 1))
+                return -1;
+            run = i + (l ? l : 1);
+        }
         i += l ? l : 1;
     }
+    if (mx_buf_append(out, p + run, i - run))
+        return -1;
     while (out->len && is_space(out->data[out->len - 1]))
         out->data[--out->len] = '\0';
     return 0;
@@ -116,9 +171,16 @@ static char *sanitize_buf(const char *key, const char *s, size_t n, size_t max, 
 {
     if (!s)
         return NULL;
+    size_t kl;
+    if (!redacting(key, &kl))
+        key = NULL;
     mx_buf red = {0}, out = {0};
-    n = drop_key_fragment(key, s, n); /* what arrived cut may end with the start of the key */
-    if (redact_into(&red, key, s, n) || clean_into(&out, red.data ? red.data : "", red.len, max, mode)) {
+    if (key)
+        n = drop_key_fragment(key, kl, s, n); /* what arrived cut may end with the start of the key */
+    int r = key ? redact_into(&red, key, kl, s, n) : 0;
+    const char *text = r > 0 ? red.data : s;
+    size_t len = r > 0 ? red.len : n;
+    if (r < 0 || clean_into(&out, text, len, max, mode)) {
         mx_buf_free(&red);
         mx_buf_free(&out);
         return NULL;
@@ -126,8 +188,8 @@ static char *sanitize_buf(const char *key, const char *s, size_t n, size_t max, 
     mx_buf_free(&red);
     /* the cut, and the white space cleaning drops at the end, may have made a new end that begins
        the key ("... sk-fuz" + a control character): drop it too, until the end is clean */
-    for (;;) {
-        size_t l = drop_key_fragment(key, out.data ? out.data : "", out.len);
+    while (key) {
+        size_t l = drop_key_fragment(key, kl, out.data ? out.data : "", out.len);
         if (mode == MX_SAN_TEXT)
             while (l && is_space(out.data[l - 1]))
                 l--;

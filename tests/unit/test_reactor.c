@@ -348,7 +348,7 @@ static void test_backend_fd_contract(void **state)
     assert_non_null(b);
     int sv[2];
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    assert_int_equal(mx_backend_watch(b, sv[0], MX_EV_IN), 0);
+    assert_int_equal(mx_backend_watch(b, sv[0], MX_EV_IN, 0), 0);
     int fd = mx_backend_fd(b);
     assert_true(fd >= 0);
     assert_int_equal(mx_backend_fd(b), fd); /* one descriptor for the backend's life */
@@ -384,13 +384,23 @@ static void test_backend_fd_contract(void **state)
     assert_false(readable(fd, 100));
     assert_int_equal(mx_backend_wait(b, ev, 4, 0), 0);
     /* watching for output: a socket with room is ready at once */
-    assert_int_equal(mx_backend_watch(b, sv[1], MX_EV_OUT), 0);
+    assert_int_equal(mx_backend_watch(b, sv[1], MX_EV_OUT, 0), 0);
     assert_true(readable(fd, 1000));
     n = mx_backend_wait(b, ev, 4, 0);
     assert_int_equal(n, 1);
     assert_int_equal(ev[0].fd, sv[1]);
     assert_true(ev[0].what & MX_EV_OUT);
     assert_false(ev[0].what & MX_EV_IN);
+
+    /* the `known` hint is only a hint: wrong either way, the set still ends up right */
+    assert_int_equal(mx_backend_watch(b, sv[1], MX_EV_IN, 0), 0); /* watched, said new: now input only */
+    assert_int_equal(mx_backend_wait(b, ev, 4, 0), 0);             /* no output readiness any more */
+    assert_int_equal(mx_backend_unwatch(b, sv[1]), 0);
+    assert_int_equal(mx_backend_watch(b, sv[0], MX_EV_IN, 1), 0); /* new, said known: added */
+    n = mx_backend_wait(b, ev, 4, 0); /* "b" from above is still unread */
+    assert_int_equal(n, 1);
+    assert_int_equal(ev[0].fd, sv[0]);
+    assert_true(ev[0].what & MX_EV_IN);
     printf("# backend: %s\n", mx_backend_name());
     mx_backend_free(b);
     close(sv[0]);
