@@ -301,10 +301,19 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
    made twice. Here the rewind goes to on_seek, which refuses once any byte left: curl then fails the
    attempt with CURLE_SEND_FAIL_REWIND, and the exchange reports the outcome as unknown (the server
    may have created the task). A request whose body never left may be sent again: that is how a
-   connection found dead before the request is replaced without anyone noticing. Over HTTP/2,
-   libcurl 7.88 restarts the streams a GOAWAY left unprocessed the same way ("Connection died"), and
-   nothing tells them from a connection that died after the server took the request: they end with
-   an unknown outcome too (the safe side; tests/h2 measures how often). */
+   connection found dead before the request is replaced without anyone noticing.
+   Over HTTP/2, libcurl 7.88.1 restarts a refused stream (RST_STREAM(REFUSED_STREAM), or above a
+   GOAWAY's last stream id: never processed, RFC 9113 8.7) the same way, and it ends unknown too,
+   because nothing in the public API tells it from a stream the server did process (read in
+   7.88.1-10+deb12u15): http2.c http2_handle_stream_close marks the refusal only in internal state
+   (state.refused_stream) and calls no failf; Curl_retry_request takes its "reused connection" branch
+   first, so even its "REFUSED_STREAM" info line is not written; and cf_h2_recv ends a stream the
+   server reset after taking it, when a clean TLS close (close_notify, no GOAWAY) follows the
+   RST_STREAM, as "end of stream" with no byte and no failf, which reaches the same retry, the same
+   info lines and the same rewind. (An HTTP/1.1 connection closed after the POST also rewinds with no
+   failf, and CURLINFO_HTTP_VERSION is set only from an answer.) Neither the error buffer, the
+   verbose lines, the errno nor the HTTP version can separate them, so a refused stream is not sent
+   again: an unknown outcome is the safe side (tests/h2 measures how often). */
 static size_t on_read(char *buf, size_t size, size_t n, void *ud)
 {
     mx_req *r = ud;
