@@ -213,21 +213,9 @@ static int contains_ci(const char *hay, size_t hn, const char *needle, size_t nn
 {
     if (nn > hn)
         return 0;
-    for (size_t i = 0; i + nn <= hn; i++) {
-        size_t k = 0;
-        while (k < nn) {
-            int a = (unsigned char)hay[i + k], b = (unsigned char)needle[k];
-            if (a >= 'A' && a <= 'Z')
-                a += 'a' - 'A';
-            if (b >= 'A' && b <= 'Z')
-                b += 'a' - 'A';
-            if (a != b)
-                break;
-            k++;
-        }
-        if (k == nn)
+    for (size_t i = 0; i + nn <= hn; i++)
+        if (mx_ascii_ncaseeq(hay + i, needle, nn))
             return 1;
-    }
     return 0;
 }
 

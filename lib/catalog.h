@@ -16,7 +16,8 @@
 typedef struct mx_model {
     char *slug;        /* trimmed, safe text, at most 256 characters */
     char *type;        /* safe text or NULL */
-    char *provider;    /* never NULL: provider / providerSlug / provider_slug, else the slug prefix */
+    char *provider;    /* provider / providerSlug / provider_slug, else the slug's prefix before '/';
+                          NULL for a one-part slug with none of those fields */
     char *description; /* the string as sent (no NUL inside) or NULL */
     char *docs_url;    /* an http(s) URL in safe text, or NULL */
     char *json;        /* the entry serialised compactly */

@@ -4,7 +4,8 @@
 # source tree, configured with default_library=$3 (shared or static), built, and checked:
 #  - nothing of libmodellix is registered in the parent's `meson test --list`;
 #  - neither cmocka nor libmicrohttpd is a dependency of the configured project;
-#  - libmodellix builds only its library (no tests, examples, tools, mock, fuzzers, benchmarks);
+#  - libmodellix builds only its library (no tests, examples, tools, mock, fuzzers, benchmarks, nor the
+#    archive of internal symbols its tests link);
 #  - no -Werror is imposed (the subproject's werror option is off, no -Werror in its compile commands);
 #  - the parent's program links libmodellix (shared: NEEDED libmodellix.so.1; static: no NEEDED) and
 #    completes a task against the standalone mock.
@@ -65,6 +66,9 @@ sys.exit(1 if errors else 0)
 PY
 
 ninja -C "$b" >"$tmp/build.log" 2>&1 || { tail -n 40 "$tmp/build.log"; fail "building the parent failed"; }
+# The archive of internal symbols serves libmodellix's own tests and fuzzers only: never built here.
+[ -z "$(find "$b" -name 'libmodellix_internal.a' -print -quit)" ] \
+    || fail "the parent's build made libmodellix_internal.a (only libmodellix's tests need it)"
 python3 - "$b/compile_commands.json" <<'PY' || fail "a libmodellix source is compiled with -Werror"
 import json, sys
 cmds = [c for c in json.load(open(sys.argv[1])) if "subprojects/libmodellix/" in c["file"]]

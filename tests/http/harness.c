@@ -192,6 +192,11 @@ int fx_count_entries(const char *dir)
     return n;
 }
 
+int fx_fd_count(void)
+{
+    return fx_count_entries("/proc/self/fd") - 1;
+}
+
 void fx_remove_dir(char *dir)
 {
     DIR *d = opendir(dir);

@@ -66,6 +66,8 @@ void fx_assert_no_key(fixture *f, const char *extra);
  * removal with the files in it (it also frees the string). */
 char *fx_make_dir(void);
 int fx_count_entries(const char *dir);
+/* Open descriptors of this process (/proc/self/fd, without the descriptor that reads it). */
+int fx_fd_count(void);
 void fx_remove_dir(char *dir);
 
 /* 1 when the test runs under valgrind (its preload is in LD_PRELOAD): valgrind's own memory is in the

@@ -2,26 +2,11 @@
  * result codes, and option argument checks. */
 #include "harness.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* Entries of /proc/self/fd (the directory's own descriptor counts the same each time). */
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    assert_non_null(d);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
-}
 
 /* fd 0 is still open and still the same file, and no descriptor was opened or closed. */
 static void assert_fds_intact(ino_t ino0, int n_fds)
@@ -29,7 +14,7 @@ static void assert_fds_intact(ino_t ino0, int n_fds)
     struct stat st;
     assert_int_equal(fstat(0, &st), 0);
     assert_true(st.st_ino == ino0);
-    assert_int_equal(count_fds(), n_fds);
+    assert_int_equal(fx_fd_count(), n_fds);
 }
 
 static void test_missing_key(void **state)
@@ -44,7 +29,7 @@ static void test_missing_key(void **state)
     struct stat st;
     assert_int_equal(fstat(0, &st), 0);
     ino_t ino0 = st.st_ino;
-    int n_fds = count_fds();
+    int n_fds = fx_fd_count();
 
     unsetenv("MODELLIX_API_KEY");
     unsetenv("MODELLIX_BASE_URL");

@@ -40,7 +40,6 @@
  */
 #include "harness.h"
 
-#include <dirent.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -279,20 +278,6 @@ static void violation(enum check ck, const char *fmt, ...)
 
 /* ---- observation helpers ---------------------------------------------------------------------------- */
 
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    if (!d)
-        abort();
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
-}
-
 static void on_log(int32_t level, const char *message, void *ud)
 {
     (void)level;
@@ -390,7 +375,7 @@ static void check_money(int final)
 static void check_after_step(void)
 {
     check_money(0);
-    int fds = count_fds();
+    int fds = fx_fd_count();
     if (fds - M.fd_client > fig.max_fd_above)
         fig.max_fd_above = fds - M.fd_client;
     if (fds > M.fd_client + FD_ALLOWANCE)
@@ -912,7 +897,7 @@ static void settle(void)
     int64_t last = -1, now;
     for (int i = 0; i < 40; i++) {
         now = mock_server_counter(M.m, MOCK_CTR_REQUESTS, MOCK_ROUTE_SUBMIT);
-        if (now == last && count_fds() <= M.fd_base)
+        if (now == last && fx_fd_count() <= M.fd_base)
             return;
         last = now;
         struct timespec ts = {0, 50 * 1000000L};
@@ -936,7 +921,7 @@ static void run_sequence(void)
     make_client();
     M.slot_code = modellix_client_errcode(M.c);
     snprintf(M.slot_msg, sizeof M.slot_msg, "%s", modellix_client_errmsg(M.c));
-    M.fd_client = count_fds();
+    M.fd_client = fx_fd_count();
     M.dir = fx_make_dir();
     M.n_files = 0;
     int64_t steps = rnd_in(8, 40);
@@ -954,7 +939,7 @@ static void run_sequence(void)
     mock_server_clear_faults(M.m);
     settle();
     check_money(1);
-    int fds = count_fds();
+    int fds = fx_fd_count();
     if (fds != M.fd_base)
         violation(CK_FD, "%d descriptors open after the client was freed, %d before it was made", fds, M.fd_base);
     fx_remove_dir(M.dir);
@@ -1003,7 +988,7 @@ int main(void)
         abort();
     if (under_valgrind())
         printf("# under valgrind: deadline overruns are counted as excused, not enforced\n");
-    M.fd_base = count_fds();
+    M.fd_base = fx_fd_count();
     int64_t start = fx_ms();
     for (size_t s = 0; s < n_seeds; s++) {
         M.seed = seeds[s];
