@@ -151,7 +151,7 @@ int main(int argc, char **argv)
     memset(&edge, 0, sizeof edge);
     uint16_t target = port ? (uint16_t)atoi(port + 1) : 0;
     if (use_edge) {
-        edge_opts eo = {target, 0};
+        edge_opts eo = {.upstream_port = target};
         if (!target || nginx_edge_start(&edge, &eo) != 0) {
             fprintf(stderr, "wan: cannot start nginx (MX_NGINX, MX_TEST_CERTS)\n");
             bu_mock_stop(&m);
@@ -203,8 +203,8 @@ int main(int argc, char **argv)
     if (use_edge) {
         edge_log el = {0};
         if (nginx_edge_read_log(&edge, &el) == 0)
-            printf("# nginx saw %zu requests (%zu over HTTP/2) on %zu TLS connections\n", el.requests, el.h2_requests,
-                   el.connections);
+            printf("# nginx saw %zu requests (%zu over HTTP/2, %s) on %zu TLS connections (%zu resumed a session)\n",
+                   el.requests, el.h2_requests, el.tls, el.connections, el.resumed);
         nginx_edge_stop(&edge);
     }
     bu_mock_stop(&m);

@@ -28,6 +28,31 @@ void mx_timer_disarm(mx_engine *e, mx_timer *t)
     mx_reactor_disarm(&e->rx, t);
 }
 
+/* TLS session resumption. Every easy handle of a client, API exchanges and downloads alike, keeps its
+   TLS sessions in one curl share handle: a connection opened after GOAWAY, an idle time-out or a
+   maximum connection age, or to the file host again, resumes the session another handle's connection
+   got instead of a full handshake (no certificate chain sent or verified; with TLS 1.2 also one
+   round trip less; bench/README.md has the figures). Without it, each handle had a cache of its own,
+   and a pooled handle that had not made a connection before, or any download's new handle, started
+   from scratch. curl reuses a session only for the same host, port and TLS settings (CA file,
+   verification), so nothing is resumed that a full handshake would refuse. (libcurl 7.88 closes an
+   HTTP/2 connection without a close_notify and OpenSSL then drops its session: over HTTP/2 only a
+   connection opened while another is open resumes; README, design notes.)
+   Only sessions are shared: connections stay in the multi handle's own pool (the gate and the money
+   rule count on it), and DNS answers are already shared by every handle of the one multi handle.
+   No lock callbacks: all easy handles of a client run in its one multi handle, on the thread inside
+   a call on the client, one thread at a time (client.h), and curl's resolver threads never touch the
+   share. */
+static CURLSH *share_new(void)
+{
+    CURLSH *sh = curl_share_init();
+    if (sh && curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+        curl_share_cleanup(sh);
+        sh = NULL;
+    }
+    return sh;
+}
+
 int mx_engine_init(mx_engine *e)
 {
     memset(e, 0, sizeof *e);
@@ -36,6 +61,8 @@ int mx_engine_init(mx_engine *e)
     int err = mx_reactor_init(&e->rx, req_done, e);
     if (err)
         return err == ENOMEM ? MODELLIX_ENOMEM : MODELLIX_EIO;
+    if (!(e->share = share_new()))
+        return MODELLIX_ENOMEM;
     /* Bound parallel connections per host: connections are reused, transfers beyond this queue. */
     if (curl_multi_setopt(e->rx.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MX_HOST_CONNECTIONS) != CURLM_OK ||
         curl_multi_setopt(e->rx.multi, CURLMOPT_MAXCONNECTS, 32L) != CURLM_OK)
@@ -52,6 +79,9 @@ void mx_engine_cleanup(mx_engine *e)
         curl_easy_cleanup(e->pool[i]);
     free(e->pool);
     mx_reactor_cleanup(&e->rx);
+    /* last: curl refuses to free a share an easy handle still uses (CURLSHE_IN_USE) */
+    if (e->share)
+        curl_share_cleanup(e->share);
     memset(e, 0, sizeof *e);
 }
 
@@ -368,6 +398,7 @@ static void set_constant_options(const modellix_client *c, CURL *h)
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, mx_open_socket); /* close-on-exec sockets */
+    curl_easy_setopt(h, CURLOPT_SHARE, c->eng.share); /* TLS sessions (mx_engine_init) */
     /* over HTTP/2, wait for the connection being set up rather than open one per request: a batch
        then multiplexes its requests on one connection (CURLMOPT_PIPELINING is multiplex by default) */
     curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);

@@ -32,6 +32,7 @@ typedef struct mx_engine {
     mx_timer gate_timer; /* armed "now" when a slot frees while attempts wait */
     struct mx_req *req_free[64]; /* exchange records kept for reuse (each is ~1.3 KB) */
     size_t nreq_free;
+    CURLSH *share; /* TLS sessions of every easy handle (exchange.c: mx_engine_init); NULL without */
 } mx_engine;
 
 /* Timers of the engine's reactor (reactor.h); MODELLIX_OK or MODELLIX_ENOMEM. */

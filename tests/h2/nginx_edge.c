@@ -46,31 +46,42 @@ static int write_conf(const nginx_edge *e, const edge_opts *o, const char *certs
     if (!fp)
         return -1;
     const char *d = e->dir;
+    char files[300] = ""; /* the mock never compresses its answers: sub_filter sees them as text */
+    if (o->file_host)
+        snprintf(files, sizeof files,
+                 "sub_filter_types application/json; sub_filter_once off; "
+                 "sub_filter 'http://127.0.0.1:%u/files/' 'https://127.0.0.1:%u/files/';",
+                 (unsigned)o->upstream_port, (unsigned)e->port);
     fprintf(fp,
             "daemon off;\nmaster_process off;\nworker_processes 1;\npid %s/nginx.pid;\n"
             "error_log %s/error.log info;\n"
             "events { worker_connections 1024; }\n"
             "http {\n"
-            "  log_format edge '$connection $server_protocol $request_method $uri $status';\n"
+            "  log_format edge '$connection $server_protocol $request_method $uri $status $ssl_session_reused "
+            "$ssl_protocol';\n"
             "  access_log %s/access.log edge;\n"
             "  client_body_temp_path %s/body; proxy_temp_path %s/proxy; fastcgi_temp_path %s/fastcgi;\n"
             "  uwsgi_temp_path %s/uwsgi; scgi_temp_path %s/scgi;\n"
             "  upstream mock { server 127.0.0.1:%u; keepalive 32; }\n"
             "  server {\n"
-            "    listen 127.0.0.1:%u ssl http2;\n"
+            "    listen 127.0.0.1:%u ssl%s;\n"
             "    ssl_certificate %s/server.pem; ssl_certificate_key %s/server.key;\n"
+            "    ssl_protocols %s;\n"
+            "    ssl_session_cache shared:edge:1m; ssl_session_timeout 10m; ssl_session_tickets on;\n"
             "    keepalive_requests %d; keepalive_timeout 60s;\n"
             "    http2_body_preread_size %d;\n"
             "%s"
             "    location / {\n"
             "      proxy_pass http://mock; proxy_http_version 1.1; proxy_set_header Connection \"\";\n"
             "      proxy_set_header Host $http_host; proxy_buffering off;\n"
+            "      %s\n"
             "    }\n"
             "  }\n"
             "}\n",
-            d, d, d, d, d, d, d, d, (unsigned)o->upstream_port, (unsigned)e->port, certs, certs,
+            d, d, d, d, d, d, d, d, (unsigned)o->upstream_port, (unsigned)e->port, o->http1_only ? "" : " http2",
+            certs, certs, o->tls_protocols ? o->tls_protocols : "TLSv1.2 TLSv1.3",
             o->keepalive_requests > 0 ? o->keepalive_requests : 1000, o->body_preread > 0 ? o->body_preread : 65536,
-            o->reset_bad_upstream ? "    error_page 502 = @reset;\n    location @reset { return 444; }\n" : "");
+            o->reset_bad_upstream ? "    error_page 502 = @reset;\n    location @reset { return 444; }\n" : "", files);
     return fclose(fp) == 0 ? 0 : -1;
 }
 
@@ -170,15 +181,17 @@ int nginx_edge_read_log(nginx_edge *e, edge_log *out)
     FILE *fp = fopen(path, "r");
     if (!fp)
         return errno == ENOENT ? 0 : -1;
-    unsigned long *seen = NULL;
+    unsigned long *seen = NULL, first = 0;
     size_t nseen = 0, cap = 0;
+    char *reused = NULL; /* per seen connection: resumed */
     char line[1024];
     while (fgets(line, sizeof line, fp)) {
         unsigned long conn;
-        char proto[32], method[16], uri[512];
+        char proto[32], method[16], uri[512], r[8] = "", tls[16] = "";
         int status;
-        if (sscanf(line, "%lu %31s %15s %511s %d", &conn, proto, method, uri, &status) != 5)
+        if (sscanf(line, "%lu %31s %15s %511s %d %7s %15s", &conn, proto, method, uri, &status, r, tls) < 5)
             continue;
+        snprintf(out->tls, sizeof out->tls, "%s", tls);
         out->requests++;
         if (strcmp(proto, "HTTP/2.0") == 0)
             out->h2_requests++;
@@ -186,6 +199,8 @@ int nginx_edge_read_log(nginx_edge *e, edge_log *out)
             out->status_5xx++;
         if (status == 444)
             out->status_444++;
+        if (strncmp(uri, "/files/", 7) == 0)
+            out->file_requests++;
         size_t i = 0;
         while (i < nseen && seen[i] != conn)
             i++;
@@ -193,15 +208,30 @@ int nginx_edge_read_log(nginx_edge *e, edge_log *out)
             if (nseen == cap) {
                 cap = cap ? cap * 2 : 64;
                 unsigned long *p = realloc(seen, cap * sizeof *p);
-                if (!p)
+                char *q = realloc(reused, cap);
+                if (p)
+                    seen = p;
+                if (q)
+                    reused = q;
+                if (!p || !q)
                     break;
-                seen = p;
             }
+            reused[nseen] = 0;
             seen[nseen++] = conn;
         }
+        if (strcmp(r, "r") == 0)
+            reused[i] = 1;
+        if (out->requests == 1 || conn < first)
+            first = conn;
     }
     fclose(fp);
+    for (size_t i = 0; i < nseen; i++) {
+        out->resumed += reused[i] != 0;
+        if (seen[i] == first)
+            out->first_resumed = reused[i] != 0;
+    }
     free(seen);
+    free(reused);
     out->connections = nseen;
     return 0;
 }

@@ -1,8 +1,10 @@
 /* nginx_edge.h - Debian's nginx on loopback as a TLS + HTTP/2 edge in front of the mock, for tests:
  * a non-daemon process with its configuration, pid, logs and temporary files in a directory of its
  * own, on a free port, proxying to the mock over kept-alive HTTP/1.1 connections. Its access log has
- * one line per request: "<connection serial> <protocol> <method> <uri> <status>", so a test counts
- * the TLS connections a client opened and sees that every request went over HTTP/2. */
+ * one line per request: "<connection serial> <protocol> <method> <uri> <status> <r|.> <TLS version>",
+ * so a test counts the TLS connections a client opened, sees that every request went over HTTP/2,
+ * and which connections resumed a TLS session ("r", $ssl_session_reused). Sessions are resumable as
+ * at a production edge: a shared session cache and session tickets. */
 #ifndef MODELLIX_TEST_NGINX_EDGE_H
 #define MODELLIX_TEST_NGINX_EDGE_H
 
@@ -28,6 +30,12 @@ typedef struct edge_opts {
     int reset_bad_upstream; /* 1 = when the upstream fails (nginx's 502), reset the client's stream
                                (error_page 502 -> return 444: over HTTP/2, RST_STREAM on that stream
                                only) instead of answering 502 */
+    const char *tls_protocols; /* nginx's ssl_protocols, e.g. "TLSv1.2"; NULL = "TLSv1.2 TLSv1.3" */
+    int http1_only;            /* 1 = no HTTP/2 (ALPN offers HTTP/1.1 only): each connection ends with
+                                  "Connection: close" and a TLS close_notify after keepalive_requests */
+    int file_host;             /* 1 = the edge is the file host too: the mock's result URLs in its
+                                  answers are rewritten to the edge's (sub_filter), so downloads go
+                                  through it over TLS */
 } edge_opts;
 
 /* Start nginx (path in $MX_NGINX, the test CA and server certificate in $MX_TEST_CERTS). Returns 0, or
@@ -42,6 +50,10 @@ typedef struct edge_log {
     size_t connections;      /* distinct connection serials */
     size_t status_5xx;
     size_t status_444;       /* requests nginx ended without an answer (over HTTP/2: RST_STREAM) */
+    size_t file_requests;    /* requests for /files/ (downloads) */
+    size_t resumed;          /* connections on which nginx logged a resumed TLS session */
+    int first_resumed;       /* the first connection (lowest serial) resumed one: 1, else 0 */
+    char tls[16];            /* the TLS version of the last request logged ("TLSv1.3") */
 } edge_log;
 
 /* How many lines of nginx's error log contain `needle` (0 when there is no log). */

@@ -6,10 +6,16 @@
 #include "nginx_edge.h"
 #include "tcp_relay.h"
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct h2fx {
     fixture *f;
@@ -441,6 +447,96 @@ static void test_refused_streams(void **state)
     nginx_edge_stop(e);
 }
 
+/* fx_fd_count() less the sockets of the in-process mock (bound to `mock_port`: nginx opens and closes
+   upstream connections to it as it likes, so the plain count moves on its own), so what is left is the
+   client's and the test's own. Each descriptor is asked itself (getsockname), so a connection's state
+   does not matter. */
+static int fds_but_mock(uint16_t mock_port)
+{
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        int fd = atoi(de->d_name);
+        struct stat st;
+        if (de->d_name[0] == '.' || fd == dirfd(d) || fstat(fd, &st) != 0)
+            continue; /* (one the mock closed meanwhile is gone) */
+        struct sockaddr_in a;
+        socklen_t al = sizeof a;
+        if (S_ISSOCK(st.st_mode) && getsockname(fd, (struct sockaddr *)&a, &al) == 0 && a.sin_family == AF_INET &&
+            ntohs(a.sin_port) == mock_port)
+            continue;
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Through an HTTP/1.1 edge (TLS version `tls`) that is the file host too and ends every connection
+   after one request: one task with N result files, waited for, then its files downloaded one after
+   the other. Every request needs a new TLS connection, and every download gets an easy handle of its
+   own (download.c). Checks the task, the bytes, the mock's counts and that the client left no
+   descriptor behind; returns what the edge logged. */
+static void downloads_one_per_connection(fixture *f, nginx_edge *e, const char *tls, edge_log *l)
+{
+    enum { N = 4 };
+    edge_opts eo = {.upstream_port = mock_server_port(f->m), .keepalive_requests = 1, .tls_protocols = tls,
+                    .http1_only = 1, .file_host = 1};
+    assert_int_equal(nginx_edge_start(e, &eo), 0);
+    mock_server_reset_counters(f->m);
+    int fds0 = fds_but_mock(eo.upstream_port);
+    modellix_client *c = edge_client(e, 0);
+    modellix_task *t = NULL;
+    assert_int_equal(modellix_task_submit(&t, c, FX_SLUG, "{\"prompt\":\"a fox\",\"mock_resources\":4}"),
+                     MODELLIX_OK);
+    assert_int_equal(modellix_task_wait(t, 10000), MODELLIX_OK);
+    assert_int_equal(modellix_task_status(t), MODELLIX_TASK_SUCCESS);
+    assert_int_equal(modellix_task_resource_count(t), N);
+    for (size_t i = 0; i < N; i++) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        assert_int_equal(modellix_task_download_mem(t, i, 0, &data, &len), MODELLIX_OK);
+        assert_true(len > 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0);
+        modellix_free(data);
+    }
+    modellix_task_free(t);
+    modellix_client_free(c);
+    assert_int_equal(fds_but_mock(eo.upstream_port), fds0);
+    assert_int_equal(fx_tasks_created(f), 1);
+    assert_int_equal(fx_requests(f, MOCK_ROUTE_SUBMIT), 1);
+    assert_int_equal(fx_requests(f, MOCK_ROUTE_FILE), N);
+    read_log_settled(e, l, fx_requests(f, MOCK_ROUTE_ANY));
+    printf("# %s: %zu requests (%zu downloads) on %zu TLS connections, %zu of them resumed a session; the first "
+           "%s\n", l->tls, l->requests, l->file_requests, l->connections, l->resumed,
+           l->first_resumed ? "resumed one" : "made a full handshake");
+    assert_string_equal(l->tls, tls);
+    assert_int_equal((int64_t)l->requests, fx_requests(f, MOCK_ROUTE_ANY));
+    assert_int_equal(l->file_requests, N);          /* the downloads went through the edge */
+    assert_int_equal(l->connections, l->requests); /* the edge ended each connection after one request */
+    nginx_edge_stop(e);
+}
+
+/* TLS session resumption across the client's connections (exchange.c: one share handle holds the
+   sessions of every easy handle). Only the first connection makes a full handshake; every later one
+   resumes the session an earlier connection got, with TLS 1.2 (the session of the handshake) and
+   TLS 1.3 (a ticket sent after it), the downloads included, though each has a new easy handle. With
+   libcurl's default, a session cache per easy handle, no download would resume, and this fails.
+   (Over HTTP/2, libcurl 7.88 closes a connection without a TLS close_notify, and OpenSSL then marks
+   that connection's session as not resumable: only connections opened while another one is still
+   open can resume there; bench/README.md.) */
+static void test_tls_sessions_resumed(void **state)
+{
+    fixture *f = *state;
+    static const char *const versions[] = {"TLSv1.2", "TLSv1.3"};
+    for (size_t i = 0; i < 2; i++) {
+        edge_log l;
+        downloads_one_per_connection(f, &g_edge, versions[i], &l);
+        assert_int_equal(l.first_resumed, 0);
+        assert_int_equal(l.resumed, l.connections - 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -452,6 +548,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_streams, fx_test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_stream_reset_with_goaway, fx_test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_connection_reset_after_create, fx_test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_tls_sessions_resumed, fx_test_setup, test_teardown),
     };
     return cmocka_run_group_tests_name("h2", tests, group_setup, fx_teardown);
 }
