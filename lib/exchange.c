@@ -340,7 +340,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
    first, so even its "REFUSED_STREAM" info line is not written; and cf_h2_recv ends a stream the
    server reset after taking it, when a clean TLS close (close_notify, no GOAWAY) follows the
    RST_STREAM, as "end of stream" with no byte and no failf, which reaches the same retry, the same
-   info lines and the same rewind. (An HTTP/1.1 connection closed after the POST also rewinds with no
+   info lines and the same rewind (tests/h2 test_stream_reset_then_tls_close: allowing a rewind
+   when no error was reported sends that POST twice). (An HTTP/1.1 connection closed after the POST also rewinds with no
    failf, and CURLINFO_HTTP_VERSION is set only from an answer.) Neither the error buffer, the
    verbose lines, the errno nor the HTTP version can separate them, so a refused stream is not sent
    again: an unknown outcome is the safe side (tests/h2 measures how often). */
