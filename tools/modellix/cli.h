@@ -16,7 +16,9 @@
  *   auth.c        which profile and which key (flag, environment, saved profile); hidden prompts
  *   cmd_auth.c    auth login/status/whoami/logout, init
  *   cmd_config.c  config path/show/clear, quickstart
- *   history.c     the task journal's location; task history
+ *   history.c     the state directory; the task journal's location; task history
+ *   poll_stats.c  the library's poll statistics kept between runs (poll-stats.json)
+ *   privfile.c    owner-only files: their directory, bounded reads, atomic replacement
  *   wait.c        waiting for tasks from the tool's own loop, with the progress line */
 #ifndef MODELLIX_CLI_H
 #define MODELLIX_CLI_H
@@ -146,6 +148,7 @@ typedef struct session_opts {
     int interruptible;        /* SIGINT/SIGTERM cancel this client (interrupt.c) */
     const char *api_key;      /* use this key instead of the resolved one (auth login, init) */
     int paid;                 /* the command submits paid tasks: no client without the task journal */
+    int poll_stats;           /* the command polls: import the saved poll statistics, save them on close */
 } session_opts;
 
 typedef struct session {
@@ -157,6 +160,10 @@ typedef struct session {
     size_t done;              /* completions seen by the task callback */
     size_t total;
     cli *cli;
+    int stats_on;             /* poll statistics imported; saved by session_close (poll_stats.c) */
+    int stats_replace;        /* the saved file was unusable: replace it */
+    int stats_warned;         /* the one warning about the file was printed */
+    char *stats_start;        /* the client's statistics after the import (modellix_free) */
 } session;
 
 /* The base URL to use: --base-url, else MODELLIX_BASE_URL; NULL for the default origin. */
@@ -167,9 +174,17 @@ const char *base_url_problem(const char *url);
 int session_open(cli *c, session *s, const session_opts *o);
 /* The same, without reporting: the message goes to msg. */
 int session_try_open(cli *c, session *s, const session_opts *o, char *msg, size_t msg_size);
+/* Save the poll statistics (if the session imported them), then free the client and wipe the key. */
 void session_close(session *s);
 /* The message of the last failure on the client, with an "outcome unknown" reworded as the CLI does. */
 int session_fail(cli *c, session *s, int rc);
+
+/* ---- poll_stats.c ---- */
+/* Give the session's client the poll statistics saved for its base URL (poll-stats.json in the state
+ * directory), unless MODELLIX_NO_POLL_STATS is set. Never fails: a problem is one warning at most. */
+void poll_stats_load(session *s);
+/* Save the client's statistics if they changed (atomically; last writer wins); one warning at most. */
+void poll_stats_save(session *s);
 
 /* ---- cmd_model.c helpers ---- */
 /* Read a file, or standard input for "-" (refused on a terminal), at most max bytes; NULL after
@@ -239,6 +254,19 @@ typedef struct config_result {
 int config_update(const config_change *ch, config_result *res, char *err, size_t err_size);
 void config_result_free(config_result *r);
 
+/* ---- privfile.c ---- */
+/* Make the directory that holds path (0700, parents as needed; an existing one loses group and other
+ * access). 0, or -1 with errno. */
+int privfile_make_dir(const char *path);
+/* Read a regular file (not a symbolic link) of at most max bytes, and make it 0600: 0 with a
+ * NUL-terminated malloc'd *text_out and its length; 1 when there is no file; -1 with errno (ELOOP: a
+ * symbolic link or not a regular file; EFBIG: over max). */
+int privfile_read(const char *path, size_t max, char **text_out, size_t *len_out);
+/* Replace path by len bytes of text: a temporary file (0600, O_EXCL) in its directory, renamed over
+ * it (with fsync of the file and the directory when durable). Readers see the old file or the new one,
+ * never a part. 0, or -1 with errno (nothing is left behind). */
+int privfile_replace(const char *path, const char *text, size_t len, int durable);
+
 /* ---- auth.c ---- */
 typedef struct auth_sel {
     char profile[80];
@@ -271,6 +299,9 @@ char *auth_read_stdin_key(void);
 int cli_wait(cli *c, modellix_client *cl, modellix_task *const *tasks, size_t n, int64_t timeout_ms);
 
 /* ---- history.c ---- */
+/* A file of the tool's state directory: $XDG_STATE_HOME/modellix/NAME when XDG_STATE_HOME is an
+ * absolute path, else ~/.local/state/modellix/NAME; -1 (message in err) when neither is possible. */
+int state_file_path(const char *name, char *out, size_t size, char *err, size_t err_size);
 /* The task journal: $XDG_STATE_HOME/modellix/tasks.journal (absolute), else ~/.local/state/modellix/... */
 int history_path(char *out, size_t size, char *err, size_t err_size);
 /* The history status word of a journal state: "submitted", "success", "failed", "outcome-unknown"... */

@@ -352,6 +352,7 @@ int cmd_model_batch(cli *c, int argc, char **argv)
     so.progress_total = n;
     so.interruptible = 1;
     so.paid = 1;
+    so.poll_stats = wait;
     if ((rc = session_open(c, &s, &so)) != 0)
         goto out;
     tasks = calloc(n, sizeof *tasks);

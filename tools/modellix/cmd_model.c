@@ -223,6 +223,7 @@ int cmd_model_run(cli *c, int argc, char **argv)
     so.poll_interval_ms = interval_ms;
     so.interruptible = 1;
     so.paid = 1;
+    so.poll_stats = wait;
     if ((rc = session_open(c, &s, &so)) != 0) {
         free(body);
         goto out;

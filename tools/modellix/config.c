@@ -2,8 +2,9 @@
  * <XDG_CONFIG_HOME or ~/.config>/modellix/config.json = {"currentProfile":"default","profiles":{"default":{"apiKey":"..."}}}
  * (the legacy {"apiKey":"..."} is read as profile "default" and upgraded on the next write).
  *
- * - The directory is 0700 and the file 0600 (chmodded on every read); symlinks and non-regular files
- *   are refused; at most 1 MiB and 100 profiles.
+ * - The directory is 0700 (an existing one loses group and other access) and the file 0600 (chmodded
+ *   on every read); symlinks and non-regular files are refused; at most 1 MiB and 100 profiles
+ *   (privfile.c reads and replaces it).
  * - Every change runs under the official CLI's cross-process lock (a "config.json.lock" directory,
  *   as proper-lockfile makes it: waited for up to 5 s, stale after 30 s), re-reads the file, checks
  *   the caller's expectation (compare-and-swap: the profile still holds the key the caller saw), and
@@ -189,43 +190,23 @@ done:
 int config_read_at(const char *path, config *cfg, char *err, size_t err_size)
 {
     memset(cfg, 0, sizeof *cfg);
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return 1;
+    char *text = NULL;
+    size_t got = 0;
+    int rc = privfile_read(path, MAX_CONFIG_BYTES, &text, &got);
+    if (rc == 1)
+        return 1;
+    if (rc != 0) {
         if (errno == ELOOP)
             snprintf(err, err_size, "Modellix config must be a regular file, not a symbolic link.");
+        else if (errno == EFBIG)
+            snprintf(err, err_size, "Modellix config exceeds the %d-byte limit.", MAX_CONFIG_BYTES);
+        else if (errno == ENOMEM)
+            snprintf(err, err_size, "Out of memory.");
         else
             snprintf(err, err_size, "Unable to read Modellix config at %s: %s.", path, strerror(errno));
         return -1;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        snprintf(err, err_size, "Modellix config must be a regular file, not a symbolic link.");
-        return -1;
-    }
-    if (st.st_size > MAX_CONFIG_BYTES) {
-        close(fd);
-        snprintf(err, err_size, "Modellix config exceeds the %d-byte limit.", MAX_CONFIG_BYTES);
-        return -1;
-    }
-    (void)fchmod(fd, 0600);
-    char *text = malloc((size_t)st.st_size + 1);
-    size_t got = 0;
-    while (text && got < (size_t)st.st_size) {
-        ssize_t r = read(fd, text + got, (size_t)st.st_size - got);
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    if (!text) {
-        snprintf(err, err_size, "Out of memory.");
-        return -1;
-    }
-    text[got] = '\0';
-    int rc = parse_config(text, path, cfg, err, err_size);
+    rc = parse_config(text, path, cfg, err, err_size);
     explicit_bzero(text, got);
     free(text);
     return rc;
@@ -275,28 +256,6 @@ static int lock_config(const char *lock, char *err, size_t err_size)
     }
 }
 
-/* Make the config directory (0700, parents as needed). */
-static int make_config_dir(const char *path)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        return -1;
-    *slash = '\0';
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return -1;
-    return chmod(dir, 0700);
-}
-
 /* Write cfg to path: temporary file (0600, O_EXCL), fsync, rename, fsync of the directory. */
 static int write_config(const char *path, const config *cfg, char *err, size_t err_size)
 {
@@ -311,36 +270,14 @@ static int write_config(const char *path, const config *cfg, char *err, size_t e
         return -1;
     }
     size_t len = strlen(text);
-    char tmp[4200], dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    *strrchr(dir, '/') = '\0';
-    snprintf(tmp, sizeof tmp, "%s/.config.%ld.XXXXXX", dir, (long)getpid());
-    int fd = mkstemp(tmp); /* 0600, O_EXCL */
-    int ok = fd >= 0;
-    if (ok) {
-        size_t off = 0;
-        while (ok && off < len) {
-            ssize_t w = write(fd, text + off, len - off);
-            ok = w > 0;
-            off += ok ? (size_t)w : 0;
-        }
-        ok = ok && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
-        ok = close(fd) == 0 && ok;
-        ok = ok && rename(tmp, path) == 0;
-        if (!ok)
-            unlink(tmp);
-    }
+    text[len] = '\n'; /* the NUL becomes the final newline: len + 1 bytes are written */
+    int ok = privfile_replace(path, text, len + 1, 1) == 0;
     int e = errno;
-    explicit_bzero(text, len);
+    explicit_bzero(text, len + 1);
     free(text);
     if (!ok) {
         snprintf(err, err_size, "Unable to write Modellix config at %s: %s.", path, strerror(e));
         return -1;
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        (void)fsync(dfd);
-        close(dfd);
     }
     return 0;
 }
@@ -351,7 +288,7 @@ int config_update(const config_change *ch, config_result *res, char *err, size_t
     memset(res, 0, sizeof *res);
     if (config_path(path, sizeof path, err, err_size) != 0)
         return -1;
-    if (make_config_dir(path) != 0) {
+    if (privfile_make_dir(path) != 0) {
         snprintf(err, err_size, "Unable to create the Modellix config directory for %s: %s.", path, strerror(errno));
         return -1;
     }

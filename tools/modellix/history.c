@@ -1,4 +1,4 @@
-/* history.c - the task journal's location and `task history`.
+/* history.c - the tool's state directory, the task journal's location and `task history`.
  *
  * Every client the tool makes records its paid submissions in the library's task journal
  * (<XDG_STATE_HOME or ~/.local/state>/modellix/tasks.journal): an intent before the POST leaves, the
@@ -14,21 +14,30 @@
 #include <string.h>
 #include <time.h>
 
-int history_path(char *out, size_t size, char *err, size_t err_size)
+int state_file_path(const char *name, char *out, size_t size, char *err, size_t err_size)
 {
     const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
     while (xdg && isspace((unsigned char)*xdg))
         xdg++;
+    int n;
     if (xdg && *xdg && xdg[0] == '/') {
-        snprintf(out, size, "%s/modellix/tasks.journal", xdg);
-        return 0;
-    }
-    if (!home || home[0] != '/') {
+        n = snprintf(out, size, "%s/modellix/%s", xdg, name);
+    } else if (!home || home[0] != '/') {
         snprintf(err, err_size, "neither XDG_STATE_HOME nor HOME is an absolute path");
         return -1;
+    } else {
+        n = snprintf(out, size, "%s/.local/state/modellix/%s", home, name);
     }
-    snprintf(out, size, "%s/.local/state/modellix/tasks.journal", home);
+    if (n < 0 || (size_t)n >= size) {
+        snprintf(err, err_size, "the state directory's path is too long");
+        return -1;
+    }
     return 0;
+}
+
+int history_path(char *out, size_t size, char *err, size_t err_size)
+{
+    return state_file_path("tasks.journal", out, size, err, err_size);
 }
 
 const char *history_status(int32_t state)

@@ -84,6 +84,8 @@ static const char global_help[] =
     "  -v, --verbose, --debug library diagnostics on stderr (never keys or bodies)\n"
     "  --help, --version\n"
     "Durations: 500ms, 30s, 5m, 2h (a bare number is seconds).\n"
+    "model run/batch --wait keep the learned poll statistics in $XDG_STATE_HOME/modellix/poll-stats.json\n"
+    "(default ~/.local/state/modellix/); MODELLIX_NO_POLL_STATS=1 turns that off.\n"
     "Exit codes: 0 ok, 1 failure, 2 usage error (unknown flag, missing or extra argument, bad flag value) or\n"
     "safety guard, 124 wait timeout, 127 unknown command, 130/143 interrupted by SIGINT/SIGTERM (the accepted\n"
     "task ids and the command that resumes them are printed).\n";

@@ -189,6 +189,8 @@ int session_try_open(cli *c, session *s, const session_opts *so, char *msg, size
     }
     modellix_options_free(o);
     if (rc == MODELLIX_OK) {
+        if (so && so->poll_stats)
+            poll_stats_load(s);
         if (so && so->interruptible)
             interrupt_arm(s->client);
         return 0;
@@ -211,6 +213,7 @@ int session_open(cli *c, session *s, const session_opts *so)
 void session_close(session *s)
 {
     interrupt_disarm();
+    poll_stats_save(s);
     modellix_client_free(s->client);
     s->client = NULL;
     if (s->key) {
