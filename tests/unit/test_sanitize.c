@@ -156,7 +156,7 @@ static void test_redaction_matches_the_rule(void **state)
             unsigned r = (seed >> 8) % 100;
             if (r < 30) { /* a piece of the key */
                 size_t off = (seed >> 4) % kl, len = 1 + (seed >> 12) % (kl - off);
-                memcpy(in + n, KEY + off, len);
+                memcpy(in + n, &KEY[off], len);
                 n += len;
             } else if (r < 70) {
                 in[n++] = KEY[(seed >> 4) % kl];
