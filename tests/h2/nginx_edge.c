@@ -1,5 +1,6 @@
 /* nginx_edge.c - see nginx_edge.h. */
 #include "nginx_edge.h"
+#include "harness.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -110,10 +111,11 @@ int nginx_edge_start(nginx_edge *e, const edge_opts *o)
             return -1;
         char conf[600];
         snprintf(conf, sizeof conf, "%s/nginx.conf", e->dir);
-        pid_t pid = fork();
+        pid_t parent = getpid(), pid = fork();
         if (pid < 0)
             return -1;
         if (pid == 0) {
+            fx_tie_to_parent(parent);
             char elog[600];
             snprintf(elog, sizeof elog, "%s/error.log", e->dir);
             /* nothing on the test's output (a TAP stream); start-up errors go to the error log */

@@ -1,5 +1,6 @@
 /* rst_server.c - see rst_server.h. */
 #include "rst_server.h"
+#include "harness.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -51,12 +52,13 @@ int rst_server_start(rst_server *s, int reset_post)
         return -1;
     char arg[16];
     snprintf(arg, sizeof arg, "%d", reset_post);
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid < 0) {
         close(fd);
         return -1;
     }
     if (pid == 0) {
+        fx_tie_to_parent(parent);
         int null = open("/dev/null", O_RDWR);
         if (null >= 0)
             dup2(null, 0);

@@ -87,8 +87,9 @@ static int start_tinyproxy(void)
                 (unsigned)port, px.log, filter);
         fclose(fp);
         char *argv[] = {"tinyproxy", "-d", "-c", conf, NULL};
-        pid_t pid = fork();
+        pid_t parent = getpid(), pid = fork();
         if (pid == 0) {
+            fx_tie_to_parent(parent);
             int dn = open("/dev/null", O_RDWR);
             dup2(dn, 0);
             dup2(dn, 1);
