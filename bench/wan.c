@@ -2,7 +2,7 @@
  * bench/latency_proxy (every chunk held `delay_ms` in each direction, so each round trip costs
  * 2 x delay_ms more), for 1, 10 and 100 tasks. HTTP/1.1 (plain: the loopback mock).
  *
- * usage: wan MOCK [delay_ms=50] [duration_ms=0] [repeats=3] [edge=0|1]
+ * usage: wan MOCK [delay_ms=50] [duration_ms=0] [repeats=3] [edge=0|1] [tls13=0|1]
  *
  *   MOCK        path of the modellix-mock program (started here, stopped at the end) or the URL of
  *               one already running on loopback with --max-running 0.
@@ -11,6 +11,7 @@
  *   edge=1      HTTPS and HTTP/2: Debian's nginx (tests/h2/nginx_edge.c; $MX_NGINX, $MX_TEST_CERTS)
  *               between the proxy and the mock, the client trusting the test CA: the link carries
  *               TLS handshakes and HTTP/2 as it would to a real edge.
+ *   tls13=1     the edge offers TLS 1.3 too (nginx 1.22's default protocols leave it out: TLS 1.2).
  *
  * One run: a new client (default schedule and retry policy, max_in_flight = N, seed 1) pointed at
  * the proxy, N x modellix_task_submit_async() at t0, then the client is driven with its backend
@@ -131,13 +132,14 @@ int main(int argc, char **argv)
 {
     bu_no_proxy();
     if (argc < 2) {
-        fprintf(stderr, "usage: wan MOCK|URL [delay_ms=50] [duration_ms=0] [repeats=3]\n");
+        fprintf(stderr, "usage: wan MOCK|URL [delay_ms=50] [duration_ms=0] [repeats=3] [edge=0|1] [tls13=0|1]\n");
         return 2;
     }
     long delay = bu_arg_long(argc, argv, 2, "delay_ms", 50);
     long duration = bu_arg_long(argc, argv, 2, "duration_ms", 0);
     long repeats = bu_arg_long(argc, argv, 2, "repeats", 3);
     long use_edge = bu_arg_long(argc, argv, 2, "edge", 0);
+    long tls13 = bu_arg_long(argc, argv, 2, "tls13", 0);
     if (repeats < 1 || repeats > 50)
         repeats = 3;
     char dur[32];
@@ -151,7 +153,7 @@ int main(int argc, char **argv)
     memset(&edge, 0, sizeof edge);
     uint16_t target = port ? (uint16_t)atoi(port + 1) : 0;
     if (use_edge) {
-        edge_opts eo = {.upstream_port = target};
+        edge_opts eo = {.upstream_port = target, .tls_protocols = tls13 ? "TLSv1.2 TLSv1.3" : NULL};
         if (!target || nginx_edge_start(&edge, &eo) != 0) {
             fprintf(stderr, "wan: cannot start nginx (MX_NGINX, MX_TEST_CERTS)\n");
             bu_mock_stop(&m);

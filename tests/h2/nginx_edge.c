@@ -53,6 +53,9 @@ static int write_conf(const nginx_edge *e, const edge_opts *o, const char *certs
                  "sub_filter_types application/json; sub_filter_once off; "
                  "sub_filter 'http://127.0.0.1:%u/files/' 'https://127.0.0.1:%u/files/';",
                  (unsigned)o->upstream_port, (unsigned)e->port);
+    char protocols[80] = "";
+    if (o->tls_protocols)
+        snprintf(protocols, sizeof protocols, "    ssl_protocols %s;\n", o->tls_protocols);
     fprintf(fp,
             "daemon off;\nmaster_process off;\nworker_processes 1;\npid %s/nginx.pid;\n"
             "error_log %s/error.log info;\n"
@@ -67,7 +70,7 @@ static int write_conf(const nginx_edge *e, const edge_opts *o, const char *certs
             "  server {\n"
             "    listen 127.0.0.1:%u ssl%s;\n"
             "    ssl_certificate %s/server.pem; ssl_certificate_key %s/server.key;\n"
-            "    ssl_protocols %s;\n"
+            "%s"
             "    ssl_session_cache shared:edge:1m; ssl_session_timeout 10m; ssl_session_tickets on;\n"
             "    keepalive_requests %d; keepalive_timeout 60s;\n"
             "    http2_body_preread_size %d;\n"
@@ -80,7 +83,7 @@ static int write_conf(const nginx_edge *e, const edge_opts *o, const char *certs
             "  }\n"
             "}\n",
             d, d, d, d, d, d, d, d, (unsigned)o->upstream_port, (unsigned)e->port, o->http1_only ? "" : " http2",
-            certs, certs, o->tls_protocols ? o->tls_protocols : "TLSv1.2 TLSv1.3",
+            certs, certs, protocols,
             o->keepalive_requests > 0 ? o->keepalive_requests : 1000, o->body_preread > 0 ? o->body_preread : 65536,
             o->reset_bad_upstream ? "    error_page 502 = @reset;\n    location @reset { return 444; }\n" : "", files);
     return fclose(fp) == 0 ? 0 : -1;

@@ -30,7 +30,9 @@ typedef struct edge_opts {
     int reset_bad_upstream; /* 1 = when the upstream fails (nginx's 502), reset the client's stream
                                (error_page 502 -> return 444: over HTTP/2, RST_STREAM on that stream
                                only) instead of answering 502 */
-    const char *tls_protocols; /* nginx's ssl_protocols, e.g. "TLSv1.2"; NULL = "TLSv1.2 TLSv1.3" */
+    const char *tls_protocols; /* nginx's ssl_protocols, e.g. "TLSv1.2 TLSv1.3"; NULL = nginx's default,
+                                  which in Debian 12's nginx 1.22 leaves TLS 1.3 out (TLS 1.2 is
+                                  negotiated) */
     int http1_only;            /* 1 = no HTTP/2 (ALPN offers HTTP/1.1 only): each connection ends with
                                   "Connection: close" and a TLS close_notify after keepalive_requests */
     int file_host;             /* 1 = the edge is the file host too: the mock's result URLs in its

@@ -7,16 +7,10 @@
 #include "rst_server.h"
 #include "tcp_relay.h"
 
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 typedef struct h2fx {
     fixture *f;
@@ -492,29 +486,20 @@ static void test_refused_streams(void **state)
     nginx_edge_stop(e);
 }
 
-/* fx_fd_count() less the sockets of the in-process mock (bound to `mock_port`: nginx opens and closes
-   upstream connections to it as it likes, so the plain count moves on its own), so what is left is the
-   client's and the test's own. Each descriptor is asked itself (getsockname), so a connection's state
-   does not matter. */
-static int fds_but_mock(uint16_t mock_port)
+/* fx_fd_count() once the in-process mock's sockets have settled: nginx opens and closes upstream
+   connections to the mock as it likes, and the mock's threads close their side a moment after nginx
+   did. With want >= 0, waits (up to 3 s) for the count to come back to `want`; else for two counts
+   50 ms apart to agree. A descriptor the client left open never goes away, so the count stays off. */
+static int settled_fd_count(int want)
 {
-    DIR *d = opendir("/proc/self/fd");
-    assert_non_null(d);
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        int fd = atoi(de->d_name);
-        struct stat st;
-        if (de->d_name[0] == '.' || fd == dirfd(d) || fstat(fd, &st) != 0)
-            continue; /* (one the mock closed meanwhile is gone) */
-        struct sockaddr_in a;
-        socklen_t al = sizeof a;
-        if (S_ISSOCK(st.st_mode) && getsockname(fd, (struct sockaddr *)&a, &al) == 0 && a.sin_family == AF_INET &&
-            ntohs(a.sin_port) == mock_port)
-            continue;
-        n++;
+    int n = fx_fd_count(), prev = -1;
+    for (int64_t t0 = fx_ms(); fx_ms() - t0 < 3000; n = fx_fd_count()) {
+        if (want >= 0 ? n == want : n == prev)
+            break;
+        prev = n;
+        struct timespec ts = {0, 50000000L};
+        nanosleep(&ts, NULL);
     }
-    closedir(d);
     return n;
 }
 
@@ -528,9 +513,9 @@ static void downloads_one_per_connection(fixture *f, nginx_edge *e, const char *
     enum { N = 4 };
     edge_opts eo = {.upstream_port = mock_server_port(f->m), .keepalive_requests = 1, .tls_protocols = tls,
                     .http1_only = 1, .file_host = 1};
+    int fds0 = settled_fd_count(-1); /* before nginx: its upstream connections come and go */
     assert_int_equal(nginx_edge_start(e, &eo), 0);
     mock_server_reset_counters(f->m);
-    int fds0 = fds_but_mock(eo.upstream_port);
     modellix_client *c = edge_client(e, 0);
     modellix_task *t = NULL;
     assert_int_equal(modellix_task_submit(&t, c, FX_SLUG, "{\"prompt\":\"a fox\",\"mock_resources\":4}"),
@@ -547,7 +532,6 @@ static void downloads_one_per_connection(fixture *f, nginx_edge *e, const char *
     }
     modellix_task_free(t);
     modellix_client_free(c);
-    assert_int_equal(fds_but_mock(eo.upstream_port), fds0);
     assert_int_equal(fx_tasks_created(f), 1);
     assert_int_equal(fx_requests(f, MOCK_ROUTE_SUBMIT), 1);
     assert_int_equal(fx_requests(f, MOCK_ROUTE_FILE), N);
@@ -560,6 +544,7 @@ static void downloads_one_per_connection(fixture *f, nginx_edge *e, const char *
     assert_int_equal(l->file_requests, N);          /* the downloads went through the edge */
     assert_int_equal(l->connections, l->requests); /* the edge ended each connection after one request */
     nginx_edge_stop(e);
+    assert_int_equal(settled_fd_count(fds0), fds0); /* the client left no descriptor behind */
 }
 
 /* TLS session resumption across the client's connections (exchange.c: one share handle holds the
