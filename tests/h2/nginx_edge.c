@@ -1,6 +1,6 @@
 /* nginx_edge.c - see nginx_edge.h. */
 #include "nginx_edge.h"
-#include "harness.h"
+#include "child_tie.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

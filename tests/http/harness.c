@@ -2,11 +2,9 @@
 #include "harness.h"
 
 #include <dirent.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -192,13 +190,6 @@ int fx_count_entries(const char *dir)
             n++;
     closedir(d);
     return n;
-}
-
-void fx_tie_to_parent(pid_t parent)
-{
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(127);
 }
 
 int fx_fd_count(void)

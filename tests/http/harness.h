@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <cmocka.h>
 
+#include "child_tie.h" /* fx_tie_to_parent */
 #include "mock.h"
 
 #include <modellix/modellix.h>
@@ -67,10 +68,6 @@ void fx_assert_no_key(fixture *f, const char *extra);
  * removal with the files in it (it also frees the string). */
 char *fx_make_dir(void);
 int fx_count_entries(const char *dir);
-/* In a child just forked to exec a helper server (nginx, tinyproxy, a Python server): the child gets
- * SIGKILL when the test process `parent` ends, even by kill -9 or a time-out, so that no server
- * outlives its test holding a port and a directory; if `parent` is already gone it exits at once. */
-void fx_tie_to_parent(pid_t parent);
 /* Open descriptors of this process (/proc/self/fd, without the descriptor that reads it). */
 int fx_fd_count(void);
 void fx_remove_dir(char *dir);
