@@ -5,8 +5,8 @@ Checked: after a batch of 5 tasks of 5 s, <XDG_STATE_HOME or ~/.local/state>/mod
 exists (0600, directory 0700) with those 5 durations under the mock's base URL and nothing else (no
 key); a second run imports them and polls fewer times than a fresh run (the mock's task-route counter);
 statistics of one base URL do not steer another, and both are kept; MODELLIX_NO_POLL_STATS=1 neither
-reads nor writes the file; a damaged file (not JSON, or statistics the library refuses) is ignored
-with one warning and replaced; an unwritable file or directory costs one warning and never the
+reads nor writes the file; a damaged file (not JSON, another format, or statistics the library
+refuses) is ignored with one warning and replaced, even by a run that learned nothing; an unwritable file or directory costs one warning and never the
 command; concurrent runs leave a whole file and no temporary files."""
 import json
 import os
@@ -154,6 +154,21 @@ try:
               "damaged file (%s): replaced by valid statistics (XDG_STATE_HOME honoured)" % label)
         rc, doc, err, _, _ = run_wait(mock, home_fresh, ms=300, env={"XDG_STATE_HOME": xdg})
         check(succeeded(rc, doc) and warnings(err) == [], "damaged file (%s): the next run is quiet" % label)
+
+    # a damaged file is replaced even by a run that learned nothing (its task outlived --timeout)
+    with open(bad_path, "w") as f:
+        f.write("{not json")
+    mock.reset()
+    rc, out, err = run(mock, ["model", "run", SLUG, "--body", body(60000), "--wait", "--timeout", "1s", "--json"],
+                       home=home_fresh, env_extra={"XDG_STATE_HOME": xdg})
+    with open(bad_path, encoding="utf-8") as f:
+        replaced = f.read()
+    try:
+        replaced_doc = json.loads(replaced)
+    except ValueError:
+        replaced_doc = None
+    check(rc == 124 and len(warnings(err)) == 1 and replaced_doc == {"version": 1, "services": []},
+          "damaged file, nothing learned (exit 124): replaced by an empty file (%d %r)" % (rc, replaced[:80]))
 
     # ---- 6. unwritable: one warning, never the command ----
     home_dir = new_home()
