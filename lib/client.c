@@ -150,6 +150,7 @@ int modellix_client_new(modellix_client **out, const modellix_options *opts)
     c->dl_max_task = opts->dl_max_task;
     c->dl_timeout_ms = opts->dl_timeout_ms;
     c->continue_on_unknown = opts->continue_on_unknown;
+    c->api_http1 = opts->api_http1;
     c->log_level = opts->log_level;
     c->rl_remaining = c->rl_limit = -1;
     atomic_init(&c->cancel_requested, 0);

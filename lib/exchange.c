@@ -476,6 +476,16 @@ static int start_attempt(mx_req *r, int admitted)
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->errbuf);
     /* the Authorization header lives only in the client's lists; it is never copied anywhere else */
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, r->send_auth ? (r->hdrs ? r->hdrs : c->auth_header) : NULL);
+    /* modellix_options_set_api_http1: API requests over HTTP/1.1, where a server ends a connection
+       only inside an answer ("Connection: close"), never with a submission in flight as an HTTP/2
+       GOAWAY can. All of them: with libcurl 7.88.1, every HTTP/1.1 answer marks the host's connection
+       bundle "no multiplexing" until the next HTTP/2 handshake, so submissions over HTTP/1.1 beside
+       polls over HTTP/2 sent the polls to new connections, evicting and reopening ~0.5 TLS
+       connections per task at 16 requests in flight (bench/README.md, "GOAWAY"). Set on every attempt
+       (a download's handle is configured after this and keeps the default). */
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+                     (long)(c->api_http1 && r->op != MODELLIX_OP_DOWNLOAD ? CURL_HTTP_VERSION_1_1
+                                                                          : CURL_HTTP_VERSION_2TLS));
     if (r->is_post) {
         /* the body leaves through on_read, at most once: a reused connection is then safe for a
            paid submission (see on_read) */

@@ -76,6 +76,7 @@ struct modellix_options {
     mx_proxy_cfg proxy; /* proxy settings (MODELLIX_1.1) */
     uint64_t random_seed; /* 0 = from the clock */
     int continue_on_unknown;
+    int api_http1; /* API requests over HTTP/1.1 (MODELLIX_1.1) */
     mx_cb *on_task_done;
     mx_cb *on_progress;
     int64_t dl_max_file, dl_max_task, dl_timeout_ms;
@@ -125,6 +126,7 @@ struct modellix_client {
     int halted;                     /* an outcome-unknown submission stopped the queue */
     mx_timer pump_timer;            /* moves the queue on at the next step (after a free) */
     int continue_on_unknown;
+    int api_http1;                  /* API requests over HTTP/1.1 (exchange.c start_attempt) */
     mx_cb *on_task_done;
     mx_cb *on_progress;
     int64_t dl_max_file, dl_max_task, dl_timeout_ms;

@@ -228,6 +228,14 @@ int modellix_options_set_continue_on_unknown(modellix_options *o, int32_t yes)
     return MODELLIX_OK;
 }
 
+int modellix_options_set_api_http1(modellix_options *o, int32_t yes)
+{
+    if (!o || (yes != 0 && yes != 1))
+        return MODELLIX_EINVAL;
+    o->api_http1 = yes;
+    return MODELLIX_OK;
+}
+
 int modellix_options_set_task_callback(modellix_options *o, modellix_task_fn fn, void *user_data,
                                        void (*user_data_free)(void *))
 {

@@ -309,6 +309,33 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_random_seed(modellix_op
 MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_continue_on_unknown(modellix_options *o, int32_t yes);
 
 /**
+ * Send the client's API requests (submissions, polls, the model list, account calls) over HTTP/1.1,
+ * so that no paid submission is ever lost to an HTTP/2 GOAWAY. Downloads keep the default. Off by
+ * default: over https the client then speaks HTTP/2 when the server offers it, one connection for a
+ * whole batch.
+ *
+ * Why: an HTTP/2 edge ends its connections with GOAWAY (nginx after 1000 requests by default), and
+ * libcurl gives no way to tell a submission the server left unprocessed from one it took: such a
+ * submission ends ::MODELLIX_EOUTCOME_UNKNOWN although nothing was charged, and by default the queue
+ * halts (modellix_options_set_continue_on_unknown()). Measured through nginx, a few per thousand
+ * submissions, more with shorter connection lives. An HTTP/1.1 server ends a connection only inside
+ * an answer ("Connection: close"), so none is in flight on a connection it is ending: with this
+ * option, unknown outcomes come only from real failures (a time-out or reset after sending, a 5xx).
+ *
+ * The cost: no multiplexing. Each request in flight needs a connection of its own, up to 16 per
+ * client (as over plain http), kept alive and reused; a reconnect resumes the TLS session of an
+ * earlier connection where the server allows. Polls go over HTTP/1.1 too: with libcurl 7.88 an
+ * HTTP/1.1 answer stops multiplexing on the host's other connections until their next handshake, so
+ * HTTP/1.1 submissions beside HTTP/2 polls opened far more connections than either alone. Nothing
+ * changes over plain http or when the server offers only HTTP/1.1.
+ *
+ * @param yes 1 for HTTP/1.1, 0 for the default.
+ * @return ::MODELLIX_OK or ::MODELLIX_EINVAL (o is NULL, or yes is neither 0 nor 1).
+ * @since 1.1
+ */
+MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_api_http1(modellix_options *o, int32_t yes);
+
+/**
  * A completion callback: called once each time a task becomes done (see modellix_task_done()):
  * terminal, submission failed, or background polling failed for good. Called on the thread driving
  * the client, from inside modellix_client_step() or a blocking call. It may read the task; it must

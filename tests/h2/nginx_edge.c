@@ -188,7 +188,7 @@ int nginx_edge_read_log(nginx_edge *e, edge_log *out)
         return errno == ENOENT ? 0 : -1;
     unsigned long *seen = NULL, first = 0;
     size_t nseen = 0, cap = 0;
-    char *reused = NULL; /* per seen connection: resumed */
+    char *reused = NULL; /* per seen connection: resumed (bit 0), carried HTTP/2 (bit 1) */
     char line[1024];
     while (fgets(line, sizeof line, fp)) {
         unsigned long conn;
@@ -198,8 +198,15 @@ int nginx_edge_read_log(nginx_edge *e, edge_log *out)
             continue;
         snprintf(out->tls, sizeof out->tls, "%s", tls);
         out->requests++;
-        if (strcmp(proto, "HTTP/2.0") == 0)
-            out->h2_requests++;
+        int h2 = strcmp(proto, "HTTP/2.0") == 0;
+        out->h2_requests += h2;
+        if (strcmp(method, "POST") == 0) {
+            out->posts++;
+            out->posts_h2 += h2;
+        } else if (strcmp(method, "GET") == 0) {
+            out->gets++;
+            out->gets_h2 += h2;
+        }
         if (status >= 500)
             out->status_5xx++;
         if (status == 444)
@@ -225,15 +232,18 @@ int nginx_edge_read_log(nginx_edge *e, edge_log *out)
             seen[nseen++] = conn;
         }
         if (strcmp(r, "r") == 0)
-            reused[i] = 1;
+            reused[i] |= 1;
+        if (h2)
+            reused[i] |= 2;
         if (out->requests == 1 || conn < first)
             first = conn;
     }
     fclose(fp);
     for (size_t i = 0; i < nseen; i++) {
-        out->resumed += reused[i] != 0;
+        out->resumed += (reused[i] & 1) != 0;
+        out->h2_connections += (reused[i] & 2) != 0;
         if (seen[i] == first)
-            out->first_resumed = reused[i] != 0;
+            out->first_resumed = (reused[i] & 1) != 0;
     }
     free(seen);
     free(reused);

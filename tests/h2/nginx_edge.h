@@ -56,6 +56,9 @@ typedef struct edge_log {
     size_t resumed;          /* connections on which nginx logged a resumed TLS session */
     int first_resumed;       /* the first connection (lowest serial) resumed one: 1, else 0 */
     char tls[16];            /* the TLS version of the last request logged ("TLSv1.3") */
+    size_t posts, posts_h2;  /* POST requests, and those over HTTP/2 */
+    size_t gets, gets_h2;    /* GET requests, and those over HTTP/2 */
+    size_t h2_connections;   /* connections that carried a request over HTTP/2 */
 } edge_log;
 
 /* How many lines of nginx's error log contain `needle` (0 when there is no log). */

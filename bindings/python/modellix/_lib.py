@@ -216,6 +216,7 @@ _SIGNATURES_1_1: Dict[str, _SIG] = {
     "modellix_options_set_proxy": (_i, [_p, _s]),
     "modellix_options_set_no_proxy": (_i, [_p, _s]),
     "modellix_options_set_proxy_from_env": (_i, [_p, _i32]),
+    "modellix_options_set_api_http1": (_i, [_p, _i32]),
     "modellix_client_poll_stats_export": (_i, [_pp, _p]),
     "modellix_client_poll_stats_import": (_i, [_p, _s]),
     # journal.h
