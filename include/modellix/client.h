@@ -310,9 +310,10 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_continue_on_unknown(mod
 
 /**
  * Send the client's API requests (submissions, polls, the model list, account calls) over HTTP/1.1,
- * so that no paid submission is ever lost to an HTTP/2 GOAWAY. Downloads keep the default. Off by
- * default: over https the client then speaks HTTP/2 when the server offers it, one connection for a
- * whole batch.
+ * so that no paid submission is ever lost to an HTTP/2 GOAWAY. Downloads keep the default (HTTP/2
+ * when the file host offers it; a file on the API's own host may reuse an idle HTTP/1.1 connection of
+ * the client). Off by default: over https the client then speaks HTTP/2 when the server offers it,
+ * one connection for a whole batch.
  *
  * Why: an HTTP/2 edge ends its connections with GOAWAY (nginx after 1000 requests by default), and
  * libcurl gives no way to tell a submission the server left unprocessed from one it took: such a

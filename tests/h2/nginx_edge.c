@@ -211,8 +211,10 @@ int nginx_edge_read_log(nginx_edge *e, edge_log *out)
             out->status_5xx++;
         if (status == 444)
             out->status_444++;
-        if (strncmp(uri, "/files/", 7) == 0)
+        if (strncmp(uri, "/files/", 7) == 0) {
             out->file_requests++;
+            out->file_h2 += h2;
+        }
         size_t i = 0;
         while (i < nseen && seen[i] != conn)
             i++;

@@ -53,6 +53,7 @@ typedef struct edge_log {
     size_t status_5xx;
     size_t status_444;       /* requests nginx ended without an answer (over HTTP/2: RST_STREAM) */
     size_t file_requests;    /* requests for /files/ (downloads) */
+    size_t file_h2;          /* of them over HTTP/2 */
     size_t resumed;          /* connections on which nginx logged a resumed TLS session */
     int first_resumed;       /* the first connection (lowest serial) resumed one: 1, else 0 */
     char tls[16];            /* the TLS version of the last request logged ("TLSv1.3") */

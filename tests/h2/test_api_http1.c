@@ -5,6 +5,7 @@
 #include "harness.h"
 #include "nginx_edge.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -34,13 +35,13 @@ static int64_t fast_polls(int64_t age_ms, int32_t polls, void *ud)
 
 /* A client of the edge: the test CA, fast polls, every submission sent at once, the batch going on
    after an unknown outcome, API requests over HTTP/1.1 when h1 is 1. */
-static modellix_client *edge_client(const nginx_edge *e, int32_t h1)
+static modellix_client *edge_client_at(const nginx_edge *e, const char *url, int32_t h1)
 {
     modellix_options *o;
     modellix_client *c;
     assert_int_equal(modellix_options_new(&o), MODELLIX_OK);
     assert_int_equal(modellix_options_set_api_key(o, FX_KEY), MODELLIX_OK);
-    assert_int_equal(modellix_options_set_base_url(o, e->url), MODELLIX_OK);
+    assert_int_equal(modellix_options_set_base_url(o, url), MODELLIX_OK);
     assert_int_equal(modellix_options_set_ca_file(o, e->ca_file), MODELLIX_OK);
     assert_int_equal(modellix_options_set_max_in_flight(o, 1000), MODELLIX_OK);
     assert_int_equal(modellix_options_set_continue_on_unknown(o, 1), MODELLIX_OK);
@@ -49,6 +50,11 @@ static modellix_client *edge_client(const nginx_edge *e, int32_t h1)
     assert_int_equal(modellix_client_new(&c, o), MODELLIX_OK);
     modellix_options_free(o);
     return c;
+}
+
+static modellix_client *edge_client(const nginx_edge *e, int32_t h1)
+{
+    return edge_client_at(e, e->url, h1);
 }
 
 /* The access log once nginx has written a line for each of the `want` requests the mock answered. */
@@ -140,11 +146,53 @@ static void test_goaway_every_10_requests_api_http1(void **state)
     nginx_edge_stop(e);
 }
 
+/* Downloads keep the default. The API is https://localhost:PORT and the files (the mock's result
+   URLs rewritten to the edge) https://127.0.0.1:PORT, as a file host apart from the API: the API
+   requests go over HTTP/1.1, the downloads over HTTP/2. (From the API's own host, a download may
+   reuse an idle HTTP/1.1 API connection: libcurl takes any idle connection of the host.) */
+static void test_downloads_keep_http2(void **state)
+{
+    fixture *f = *state;
+    enum { N = 2 };
+    nginx_edge *const e = &g_edge;
+    edge_opts eo = {.upstream_port = mock_server_port(g_fx->m), .file_host = 1};
+    assert_int_equal(nginx_edge_start(e, &eo), 0);
+    char api[64];
+    snprintf(api, sizeof api, "https://localhost:%u", (unsigned)e->port);
+    modellix_client *c = edge_client_at(e, api, 1);
+    modellix_task *t = NULL;
+    assert_int_equal(modellix_task_submit(&t, c, FX_SLUG, "{\"prompt\":\"a fox\",\"mock_resources\":2}"), MODELLIX_OK);
+    assert_int_equal(modellix_task_wait(t, 10000), MODELLIX_OK);
+    assert_int_equal(modellix_task_resource_count(t), N);
+    for (size_t i = 0; i < N; i++) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        assert_int_equal(modellix_task_download_mem(t, i, 0, &data, &len), MODELLIX_OK);
+        assert_true(len > 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0);
+        modellix_free(data);
+    }
+    modellix_task_free(t);
+    modellix_client_free(c);
+    edge_log l;
+    read_log_settled(e, &l, fx_requests(f, MOCK_ROUTE_ANY));
+    printf("# %zu requests: %zu downloads (%zu over HTTP/2), %zu API requests over HTTP/2\n", l.requests,
+           l.file_requests, l.file_h2, l.h2_requests - l.file_h2);
+    assert_int_equal(fx_tasks_created(f), 1);
+    assert_int_equal(fx_requests(f, MOCK_ROUTE_FILE), N);
+    assert_int_equal((int64_t)l.requests, fx_requests(f, MOCK_ROUTE_ANY));
+    assert_int_equal(l.file_requests, N);
+    assert_int_equal(l.file_h2, N);           /* the downloads over HTTP/2 */
+    assert_int_equal(l.h2_requests, l.file_h2); /* the submit and the polls over HTTP/1.1 */
+    assert_true(l.requests > N + 1);          /* the submit, at least one poll, the downloads */
+    nginx_edge_stop(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_option_values),
         cmocka_unit_test_setup_teardown(test_goaway_every_10_requests_api_http1, fx_test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_downloads_keep_http2, fx_test_setup, test_teardown),
     };
     return cmocka_run_group_tests_name("api_http1", tests, group_setup, fx_teardown);
 }
