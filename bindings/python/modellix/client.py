@@ -92,6 +92,7 @@ class Client(Closeable):
                  download_limits: Optional[Tuple[int, int, int]] = None,
                  poll_schedule_task: Optional[PollTaskFunction] = None, proxy: Optional[StrOrBytes] = None,
                  no_proxy: Optional[StrOrBytes] = None, proxy_from_env: Optional[bool] = None,
+                 api_http1: Optional[bool] = None,
                  journal_path: Optional[PathLike] = None, journal_profile: Optional[StrOrBytes] = None,
                  journal_sync: Optional[int] = None,
                  journal_compaction: Optional[Tuple[int, int]] = None) -> None:
@@ -153,6 +154,8 @@ class Client(Closeable):
                 setter(need("options_set_no_proxy"), cstr(no_proxy, "no_proxy"))
             if proxy_from_env is not None:
                 setter(need("options_set_proxy_from_env"), 1 if proxy_from_env else 0)
+            if api_http1 is not None:   # API requests over HTTP/1.1 only (no GOAWAY-refused submissions)
+                setter(need("options_set_api_http1"), 1 if api_http1 else 0)
             if journal_path is not None:
                 setter(need("options_set_journal_path"), cpath(journal_path, "journal_path"))
             if journal_profile is not None:

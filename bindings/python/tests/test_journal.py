@@ -107,6 +107,29 @@ class JournalTest(MockTestCase):
         with self.assertRaises(modellix.InvalidArgumentError):
             self.client(proxy="ftp://nowhere")
 
+    def test_api_http1_reaches_the_library(self):
+        # Over the mock's plain HTTP/1.1 the option changes nothing on the wire (tests/h2 shows its
+        # effect through nginx); here: the value reaches modellix_options_set_api_http1, and a client
+        # with it submits as any other.
+        real = modellix._lib.C.options_set_api_http1
+        seen = []
+
+        def spy(opts, yes):
+            seen.append(yes)
+            return real(opts, yes)
+        spy.__name__ = "options_set_api_http1"
+        modellix._lib.C.options_set_api_http1 = spy
+        try:
+            submits = self.mock.requests("submit")
+            on = self.client(api_http1=True).submit(SLUG, {"prompt": "over HTTP/1.1"})
+            self.client(api_http1=False)
+            self.client()
+        finally:
+            modellix._lib.C.options_set_api_http1 = real
+        self.assertEqual(seen, [1, 0])                               # not called when not given
+        self.assertTrue(on.id)
+        self.assertEqual(self.mock.requests("submit"), submits + 1)
+
 
 class LifecycleTest(MockTestCase):
     """The 1.1 calls of the task lifecycle work (issue 12): wait_all_report, unwatch, warning, the
