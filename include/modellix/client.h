@@ -321,9 +321,9 @@ MODELLIX_API MODELLIX_NODISCARD int modellix_options_set_continue_on_unknown(mod
  * halts (modellix_options_set_continue_on_unknown()). Measured through nginx (bench/goaway): about 1
  * in 6000 submissions at nginx's default of 1000 requests per connection; at 100 requests per
  * connection 2 in 1000 with 3 in flight, 14-22 in 1000 with 16. An HTTP/1.1 server ends a connection
- * only inside
- * an answer ("Connection: close"), so none is in flight on a connection it is ending: with this
- * option, unknown outcomes come only from real failures (a time-out or reset after sending, a 5xx).
+ * only inside an answer ("Connection: close"), so none is in flight on a connection it is ending: with
+ * this option, unknown outcomes come only from real failures (a time-out or reset after sending, a
+ * 5xx).
  *
  * The cost: no multiplexing. Each request in flight needs a connection of its own, up to 16 per
  * client (as over plain http), kept alive and reused; a reconnect resumes the TLS session of an
