@@ -265,3 +265,16 @@ size_t nginx_edge_error_log_count(nginx_edge *e, const char *needle)
         fclose(fp);
     return n;
 }
+
+int nginx_edge_read_log_settled(nginx_edge *e, edge_log *out, int64_t want)
+{
+    for (int i = 0; i < 100; i++) { /* up to 2 s */
+        if (nginx_edge_read_log(e, out) != 0)
+            return -1;
+        if ((int64_t)out->requests >= want)
+            break;
+        struct timespec ts = {0, 20000000L};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}

@@ -65,5 +65,9 @@ typedef struct edge_log {
 /* How many lines of nginx's error log contain `needle` (0 when there is no log). */
 size_t nginx_edge_error_log_count(nginx_edge *e, const char *needle);
 int nginx_edge_read_log(nginx_edge *e, edge_log *out);
+/* The same once nginx has written a line for each of the `want` requests (it writes a line when a
+   request ends, a moment after the answer): reads again every 20 ms for up to 2 s, then gives what it
+   has. Returns 0, or -1 when the log cannot be read. */
+int nginx_edge_read_log_settled(nginx_edge *e, edge_log *out, int64_t want);
 
 #endif

@@ -57,19 +57,6 @@ static modellix_client *edge_client(const nginx_edge *e, int32_t h1)
     return edge_client_at(e, e->url, h1);
 }
 
-/* The access log once nginx has written a line for each of the `want` requests the mock answered. */
-static void read_log_settled(nginx_edge *e, edge_log *l, int64_t want)
-{
-    int64_t t0 = fx_ms();
-    do {
-        assert_int_equal(nginx_edge_read_log(e, l), 0);
-        if ((int64_t)l->requests >= want)
-            break;
-        struct timespec ts = {0, 20000000L};
-        nanosleep(&ts, NULL);
-    } while (fx_ms() - t0 < 2000);
-}
-
 static void test_option_values(void **state)
 {
     (void)state;
@@ -123,7 +110,7 @@ static void test_goaway_every_10_requests_api_http1(void **state)
     int64_t polls = fx_requests(f, MOCK_ROUTE_TASK), models = fx_requests(f, MOCK_ROUTE_MODELS);
     int64_t any = fx_requests(f, MOCK_ROUTE_ANY);
     edge_log l;
-    read_log_settled(e, &l, any);
+    assert_int_equal(nginx_edge_read_log_settled(e, &l, any), 0);
     printf("# wait_all %d; %d accepted, %d unknown, %d succeeded; mock: %lld created from %lld submits, %lld polls; "
            "edge: %zu requests (POST %zu, %zu over HTTP/2; GET %zu, %zu over HTTP/2) on %zu connections (%zu HTTP/2, "
            "%zu resumed)\n",
@@ -160,21 +147,10 @@ static void test_downloads_keep_http2(void **state)
     char api[64];
     snprintf(api, sizeof api, "https://localhost:%u", (unsigned)e->port);
     modellix_client *c = edge_client_at(e, api, 1);
-    modellix_task *t = NULL;
-    assert_int_equal(modellix_task_submit(&t, c, FX_SLUG, "{\"prompt\":\"a fox\",\"mock_resources\":2}"), MODELLIX_OK);
-    assert_int_equal(modellix_task_wait(t, 10000), MODELLIX_OK);
-    assert_int_equal(modellix_task_resource_count(t), N);
-    for (size_t i = 0; i < N; i++) {
-        uint8_t *data = NULL;
-        size_t len = 0;
-        assert_int_equal(modellix_task_download_mem(t, i, 0, &data, &len), MODELLIX_OK);
-        assert_true(len > 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0);
-        modellix_free(data);
-    }
-    modellix_task_free(t);
+    fx_task_with_files(c, N);
     modellix_client_free(c);
     edge_log l;
-    read_log_settled(e, &l, fx_requests(f, MOCK_ROUTE_ANY));
+    assert_int_equal(nginx_edge_read_log_settled(e, &l, fx_requests(f, MOCK_ROUTE_ANY)), 0);
     printf("# %zu requests: %zu downloads (%zu over HTTP/2), %zu API requests over HTTP/2\n", l.requests,
            l.file_requests, l.file_h2, l.h2_requests - l.file_h2);
     assert_int_equal(fx_tasks_created(f), 1);

@@ -51,20 +51,6 @@ static int test_teardown(void **state)
     return fx_test_teardown(state);
 }
 
-/* The access log once nginx has written a line for each of the `want` requests the mock answered
-   (it writes a line when a request ends; allow it a moment). */
-static void read_log_settled(nginx_edge *e, edge_log *l, int64_t want)
-{
-    int64_t t0 = fx_ms();
-    do {
-        assert_int_equal(nginx_edge_read_log(e, l), 0);
-        if ((int64_t)l->requests >= want)
-            break;
-        struct timespec ts = {0, 20000000L};
-        nanosleep(&ts, NULL);
-    } while (fx_ms() - t0 < 2000);
-}
-
 static int64_t fast_polls(int64_t age_ms, int32_t polls, void *ud)
 {
     (void)age_ms, (void)polls, (void)ud;
@@ -106,7 +92,7 @@ static void test_submit_and_wait_over_h2(void **state)
     modellix_client_free(f->c); /* ends the connection: nginx logs every request by then */
     f->c = NULL;
     edge_log l;
-    read_log_settled(e, &l, fx_requests(f, MOCK_ROUTE_ANY));
+    assert_int_equal(nginx_edge_read_log_settled(e, &l, fx_requests(f, MOCK_ROUTE_ANY)), 0);
     printf("# %zu requests, %zu over HTTP/2, %zu TLS connection(s)\n", l.requests, l.h2_requests, l.connections);
     assert_true(l.requests >= 2); /* the submit and at least one poll */
     assert_int_equal(l.h2_requests, l.requests);
@@ -138,7 +124,7 @@ static void test_200_tasks_over_few_connections(void **state)
     assert_int_equal(fx_tasks_created(f), N);
     assert_int_equal(fx_requests(f, MOCK_ROUTE_SUBMIT), N);
     edge_log l;
-    read_log_settled(e, &l, fx_requests(f, MOCK_ROUTE_ANY));
+    assert_int_equal(nginx_edge_read_log_settled(e, &l, fx_requests(f, MOCK_ROUTE_ANY)), 0);
     printf("# %d tasks in %lld ms: %zu requests, %zu over HTTP/2, %zu TLS connection(s)\n", N, (long long)took,
            l.requests, l.h2_requests, l.connections);
     assert_int_equal(l.h2_requests, l.requests);
@@ -160,13 +146,7 @@ static void test_upstream_dies_after_post(void **state)
     modellix_task *t = NULL;
     assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_OK); /* opens the connection */
     modellix_task_free(t);
-    mock_fault flt = {0};
-    flt.route = MOCK_ROUTE_SUBMIT;
-    flt.method = "POST";
-    flt.kind = MOCK_FAULT_RESET_BEFORE;
-    flt.after_create = 1;
-    flt.count = 1;
-    fx_fault_full(f, &flt);
+    fx_fault_charged(f, MOCK_ROUTE_SUBMIT, MOCK_FAULT_RESET_BEFORE, 0, 1);
     t = (modellix_task *)1;
     assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_EOUTCOME_UNKNOWN);
     assert_null(t);
@@ -176,7 +156,7 @@ static void test_upstream_dies_after_post(void **state)
     modellix_client_free(f->c);
     f->c = NULL;
     edge_log l;
-    read_log_settled(e, &l, 2);
+    assert_int_equal(nginx_edge_read_log_settled(e, &l, 2), 0);
     assert_int_equal(l.requests, 2);
     assert_int_equal(l.status_5xx, 1);
     assert_int_equal(l.connections, 1); /* the second submit went out on the reused TLS connection */
@@ -303,7 +283,7 @@ static void test_stream_reset_after_create(void **state)
     modellix_client_free(f->c);
     f->c = NULL;
     edge_log l;
-    read_log_settled(e, &l, fx_requests(f, MOCK_ROUTE_ANY));
+    assert_int_equal(nginx_edge_read_log_settled(e, &l, fx_requests(f, MOCK_ROUTE_ANY)), 0);
     printf("# edge: %zu requests, %zu reset (444), %zu with 5xx, over %zu connections\n", l.requests, l.status_444,
            l.status_5xx, l.connections);
     assert_int_equal(l.status_444, 2);    /* nginx reset the stream ... */
@@ -328,13 +308,7 @@ static void test_stream_reset_with_goaway(void **state)
     modellix_task *t = NULL;
     assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_OK);
     modellix_task_free(t);
-    mock_fault flt = {0};
-    flt.route = MOCK_ROUTE_SUBMIT;
-    flt.method = "POST";
-    flt.kind = MOCK_FAULT_RESET_BEFORE;
-    flt.after_create = 1;
-    flt.count = 1;
-    fx_fault_full(f, &flt);
+    fx_fault_charged(f, MOCK_ROUTE_SUBMIT, MOCK_FAULT_RESET_BEFORE, 0, 1);
     t = (modellix_task *)1;
     assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_EOUTCOME_UNKNOWN);
     assert_null(t);
@@ -350,7 +324,7 @@ static void test_stream_reset_with_goaway(void **state)
     modellix_client_free(f->c);
     f->c = NULL;
     edge_log l;
-    read_log_settled(e, &l, fx_requests(f, MOCK_ROUTE_ANY));
+    assert_int_equal(nginx_edge_read_log_settled(e, &l, fx_requests(f, MOCK_ROUTE_ANY)), 0);
     assert_int_equal(l.requests, 3);
     assert_int_equal(l.status_444, 1);
     assert_int_equal(l.connections, 2); /* GOAWAY ended the first after its 2 requests */
@@ -472,7 +446,7 @@ static void test_refused_streams(void **state)
     outcomes n = count_outcomes(ts, N);
     modellix_client_free(c);
     edge_log l;
-    read_log_settled(e, &l, fx_requests(f, MOCK_ROUTE_ANY));
+    assert_int_equal(nginx_edge_read_log_settled(e, &l, fx_requests(f, MOCK_ROUTE_ANY)), 0);
     size_t refused = nginx_edge_error_log_count(e, "concurrent streams exceeded") +
                      nginx_edge_error_log_count(e, "before settings were acknowledged");
     int64_t created = fx_tasks_created(f), sent = fx_requests(f, MOCK_ROUTE_SUBMIT);
@@ -523,25 +497,12 @@ static void downloads_one_per_connection(fixture *f, nginx_edge *e, const char *
     assert_int_equal(nginx_edge_start(e, &eo), 0);
     mock_server_reset_counters(f->m);
     modellix_client *c = edge_client(e, 0);
-    modellix_task *t = NULL;
-    assert_int_equal(modellix_task_submit(&t, c, FX_SLUG, "{\"prompt\":\"a fox\",\"mock_resources\":4}"),
-                     MODELLIX_OK);
-    assert_int_equal(modellix_task_wait(t, 10000), MODELLIX_OK);
-    assert_int_equal(modellix_task_status(t), MODELLIX_TASK_SUCCESS);
-    assert_int_equal(modellix_task_resource_count(t), N);
-    for (size_t i = 0; i < N; i++) {
-        uint8_t *data = NULL;
-        size_t len = 0;
-        assert_int_equal(modellix_task_download_mem(t, i, 0, &data, &len), MODELLIX_OK);
-        assert_true(len > 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0);
-        modellix_free(data);
-    }
-    modellix_task_free(t);
+    fx_task_with_files(c, N);
     modellix_client_free(c);
     assert_int_equal(fx_tasks_created(f), 1);
     assert_int_equal(fx_requests(f, MOCK_ROUTE_SUBMIT), 1);
     assert_int_equal(fx_requests(f, MOCK_ROUTE_FILE), N);
-    read_log_settled(e, l, fx_requests(f, MOCK_ROUTE_ANY));
+    assert_int_equal(nginx_edge_read_log_settled(e, l, fx_requests(f, MOCK_ROUTE_ANY)), 0);
     printf("# %s: %zu requests (%zu downloads) on %zu TLS connections, %zu of them resumed a session; the first "
            "%s\n", l->tls, l->requests, l->file_requests, l->connections, l->resumed,
            l->first_resumed ? "resumed one" : "made a full handshake");

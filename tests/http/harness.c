@@ -150,7 +150,8 @@ void fx_fault_full(fixture *f, const mock_fault *flt)
     assert_int_equal(mock_server_add_fault(f->m, flt), 0);
 }
 
-void fx_fault(fixture *f, int32_t route, const char *method, int32_t kind, int32_t status, int32_t count)
+static void add_fault(fixture *f, int32_t route, const char *method, int32_t kind, int32_t status, int32_t count,
+                      int after_create)
 {
     mock_fault flt = {0};
     flt.route = route;
@@ -158,7 +159,18 @@ void fx_fault(fixture *f, int32_t route, const char *method, int32_t kind, int32
     flt.kind = kind;
     flt.status = status;
     flt.count = count;
+    flt.after_create = after_create;
     fx_fault_full(f, &flt);
+}
+
+void fx_fault_charged(fixture *f, int32_t route, int32_t kind, int32_t status, int32_t count)
+{
+    add_fault(f, route, "POST", kind, status, count, 1);
+}
+
+void fx_fault(fixture *f, int32_t route, const char *method, int32_t kind, int32_t status, int32_t count)
+{
+    add_fault(f, route, method, kind, status, count, 0);
 }
 
 int64_t fx_requests(fixture *f, int32_t route)
@@ -190,6 +202,25 @@ int fx_count_entries(const char *dir)
             n++;
     closedir(d);
     return n;
+}
+
+void fx_task_with_files(modellix_client *c, size_t n)
+{
+    char body[96];
+    snprintf(body, sizeof body, "{\"prompt\":\"a fox\",\"mock_resources\":%zu}", n);
+    modellix_task *t = NULL;
+    assert_int_equal(modellix_task_submit(&t, c, FX_SLUG, body), MODELLIX_OK);
+    assert_int_equal(modellix_task_wait(t, 10000), MODELLIX_OK);
+    assert_int_equal(modellix_task_status(t), MODELLIX_TASK_SUCCESS);
+    assert_int_equal(modellix_task_resource_count(t), n);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        assert_int_equal(modellix_task_download_mem(t, i, 0, &data, &len), MODELLIX_OK);
+        assert_true(len > 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0);
+        modellix_free(data);
+    }
+    modellix_task_free(t);
 }
 
 int fx_fd_count(void)

@@ -57,6 +57,9 @@ int fx_test_setup(void **state);
 /* Add a fault quickly. */
 void fx_fault(fixture *f, int32_t route, const char *method, int32_t kind, int32_t status, int32_t count);
 void fx_fault_full(fixture *f, const mock_fault *flt);
+/* The next `count` POSTs on `route` (0: all of them) create their task, so the service charged it,
+ * and then meet fault `kind` (with `status` for MOCK_FAULT_STATUS): the answer is lost or wrong. */
+void fx_fault_charged(fixture *f, int32_t route, int32_t kind, int32_t status, int32_t count);
 
 int64_t fx_requests(fixture *f, int32_t route);
 int64_t fx_tasks_created(fixture *f);
@@ -68,6 +71,9 @@ void fx_assert_no_key(fixture *f, const char *extra);
  * removal with the files in it (it also frees the string). */
 char *fx_make_dir(void);
 int fx_count_entries(const char *dir);
+/* On client c: submit a task with n result files (the mock's mock_resources), wait for its success,
+ * download each file into memory and check it is a PNG. */
+void fx_task_with_files(modellix_client *c, size_t n);
 /* Open descriptors of this process (/proc/self/fd, without the descriptor that reads it). */
 int fx_fd_count(void);
 void fx_remove_dir(char *dir);

@@ -334,13 +334,7 @@ static void record_order(modellix_task *t, void *ud)
 static void test_unknown_is_reported_before_the_skips(void **state)
 {
     fixture *f = *state;
-    mock_fault flt = {0};
-    flt.route = MOCK_ROUTE_SUBMIT;
-    flt.kind = MOCK_FAULT_STATUS;
-    flt.status = 503;
-    flt.count = 1;
-    flt.after_create = 1;
-    fx_fault_full(f, &flt);
+    fx_fault_charged(f, MOCK_ROUTE_SUBMIT, MOCK_FAULT_STATUS, 503, 1);
     order o = {0, {0}};
     modellix_options *opts;
     modellix_client *c;

@@ -297,12 +297,8 @@ static void test_unknown_outcomes(void **state)
 {
     fixture *f = *state;
     modellix_client *c = jc(f, NULL, 3);
-    mock_fault flt = {0};
-    flt.route = MOCK_ROUTE_SUBMIT;
-    flt.kind = MOCK_FAULT_RESET_BEFORE;
-    flt.after_create = 1; /* the task is created and charged; the answer is lost */
-    flt.count = 2;
-    fx_fault_full(f, &flt);
+    /* the task is created and charged; the answer is lost */
+    fx_fault_charged(f, MOCK_ROUTE_SUBMIT, MOCK_FAULT_RESET_BEFORE, 0, 2);
     modellix_task *t;
     assert_int_equal(modellix_task_submit(&t, c, FX_SLUG, FX_BODY), MODELLIX_EOUTCOME_UNKNOWN);
     assert_int_equal(modellix_task_submit_async(&t, c, FX_SLUG, FX_BODY), MODELLIX_OK);

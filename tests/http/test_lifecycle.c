@@ -198,13 +198,7 @@ static void test_halt_and_resume(void **state)
     fixture *f = *state;
     fx_opts o = {.fast_retries = 1, .max_in_flight = 1};
     fx_client(f, &o);
-    mock_fault flt = {0};
-    flt.route = MOCK_ROUTE_ANY;
-    flt.method = "POST";
-    flt.kind = MOCK_FAULT_RESET_BEFORE;
-    flt.after_create = 1;
-    flt.count = 1;
-    fx_fault_full(f, &flt);
+    fx_fault_charged(f, MOCK_ROUTE_ANY, MOCK_FAULT_RESET_BEFORE, 0, 1);
     modellix_task *t[3];
     for (int i = 0; i < 3; i++)
         assert_int_equal(modellix_task_submit_async(&t[i], f->c, FX_SLUG, "{\"prompt\":\"x\",\"mock_duration_ms\":10}"),

@@ -127,13 +127,7 @@ static void test_attempt_observer(void **state)
     modellix_retry_policy_free(p);
 
     /* an unknown-outcome submit: seen once, and not retried */
-    mock_fault flt = {0};
-    flt.route = MOCK_ROUTE_SUBMIT;
-    flt.kind = MOCK_FAULT_STATUS;
-    flt.status = 503;
-    flt.count = 1;
-    flt.after_create = 1;
-    fx_fault_full(f, &flt);
+    fx_fault_charged(f, MOCK_ROUTE_SUBMIT, MOCK_FAULT_STATUS, 503, 1);
     modellix_task *t;
     assert_int_equal(modellix_task_submit(&t, c, FX_SLUG, FX_BODY), MODELLIX_EOUTCOME_UNKNOWN);
     assert_int_equal(s.n, 1);

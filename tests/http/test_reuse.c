@@ -90,13 +90,7 @@ static void test_reused_connection_dies_after_post(void **state)
     fixture *f = *state;
     submit_ok(f); /* opens the connection the next submit reuses */
     assert_int_equal(connections(f), 1);
-    mock_fault flt = {0};
-    flt.route = MOCK_ROUTE_SUBMIT;
-    flt.method = "POST";
-    flt.kind = MOCK_FAULT_RESET_BEFORE;
-    flt.after_create = 1;
-    flt.count = 1;
-    fx_fault_full(f, &flt);
+    fx_fault_charged(f, MOCK_ROUTE_SUBMIT, MOCK_FAULT_RESET_BEFORE, 0, 1);
 
     modellix_task *t = (modellix_task *)1;
     int64_t t0 = fx_ms();

@@ -81,14 +81,8 @@ static void expect_unknown(fixture *f, int32_t kind, int32_t status)
 {
     mock_server_reset_counters(f->m);
     mock_server_clear_faults(f->m);
-    mock_fault flt = {0};
-    flt.route = MOCK_ROUTE_SUBMIT;
-    flt.method = "POST";
-    flt.kind = kind;
-    flt.status = status;
-    flt.count = 0;
-    flt.after_create = 1; /* the service created (and charged) the task, then the answer went wrong */
-    fx_fault_full(f, &flt);
+    /* the service created (and charged) the task, then the answer went wrong */
+    fx_fault_charged(f, MOCK_ROUTE_SUBMIT, kind, status, 0);
     modellix_task *t = (modellix_task *)1;
     int rc = modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY);
     if (rc != MODELLIX_EOUTCOME_UNKNOWN)
@@ -182,13 +176,7 @@ static void test_resubmit_needs_opt_in(void **state)
     assert_int_equal(modellix_retry_policy_new_custom(&p, opt_in_policy, &seen, NULL), MODELLIX_OK);
     fx_opts o = {.policy = p};
     fx_client(f, &o);
-    mock_fault flt = {0};
-    flt.route = MOCK_ROUTE_SUBMIT;
-    flt.kind = MOCK_FAULT_STATUS;
-    flt.status = 503;
-    flt.count = 2;
-    flt.after_create = 1;
-    fx_fault_full(f, &flt);
+    fx_fault_charged(f, MOCK_ROUTE_SUBMIT, MOCK_FAULT_STATUS, 503, 2);
     modellix_task *t;
     /* a custom policy alone is never asked about an unknown-outcome submit */
     assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_EOUTCOME_UNKNOWN);
@@ -216,13 +204,7 @@ static void test_seed_policy_resubmits(void **state)
     fx_opts o = {.policy = p};
     fx_client(f, &o);
     modellix_retry_policy_free(p);
-    mock_fault flt = {0};
-    flt.route = MOCK_ROUTE_SUBMIT;
-    flt.kind = MOCK_FAULT_STATUS;
-    flt.status = 500;
-    flt.count = 1;
-    flt.after_create = 1;
-    fx_fault_full(f, &flt);
+    fx_fault_charged(f, MOCK_ROUTE_SUBMIT, MOCK_FAULT_STATUS, 500, 1);
     modellix_task *t;
     assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_OK);
     assert_int_equal(fx_requests(f, MOCK_ROUTE_SUBMIT), 2);
