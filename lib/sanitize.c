@@ -9,6 +9,11 @@
 
 static const char MARK[] = "[REDACTED]";
 
+/* redact_into skips stretches shorter than MX_REDACT_MIN_PREFIX: that must be the shortest run it
+   ever redacts */
+_Static_assert(MX_REDACT_MIN_PREFIX <= MX_REDACT_MIN_PIECE && MX_REDACT_MIN_PREFIX <= MX_REDACT_MIN_KEY,
+               "redact_into's stretch filter needs MX_REDACT_MIN_PREFIX to be the shortest redacted run");
+
 static int redacting(const char *key, size_t *kl)
 {
     *kl = key ? strlen(key) : 0;
