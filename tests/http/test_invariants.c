@@ -870,12 +870,14 @@ static void make_client(void)
     int32_t in_flight = (int32_t)rnd_in(1, 4);
     int cont = chance(50);
     int64_t poll_ms = chance(10) ? 0 : rnd_in(10, 120);
+    int http1 = chance(50); /* modellix_options_set_api_http1: every request then asks for HTTP/1.1 */
     if (modellix_options_new(&o) || modellix_options_set_api_key(o, FX_KEY) ||
         modellix_options_set_base_url(o, mock_server_url(M.m)) || modellix_options_set_timeout_ms(o, exchange) ||
         modellix_options_set_call_timeout_ms(o, M.call_timeout_ms) ||
         modellix_options_set_log_callback(o, on_log, NULL, NULL) ||
         modellix_options_set_log_level(o, MODELLIX_LOG_DEBUG) || modellix_options_set_max_in_flight(o, in_flight) ||
         modellix_options_set_continue_on_unknown(o, cont) || modellix_options_set_random_seed(o, rnd() | 1) ||
+        modellix_options_set_api_http1(o, http1) ||
         modellix_options_set_download_limits(o, 1 << 20, 1 << 22, M.download_timeout_ms) ||
         modellix_retry_policy_new_custom(&p, fx_fast_policy, NULL, NULL))
         abort();
@@ -886,9 +888,9 @@ static void make_client(void)
     modellix_retry_policy_free(p);
     modellix_options_free(o);
     history("client: call timeout %lld ms, exchange %lld ms, download %lld ms, in flight %d, continue_on_unknown %d, "
-            "poll every %lld ms (0: default schedule)",
+            "poll every %lld ms (0: default schedule), api_http1 %d",
             (long long)M.call_timeout_ms, (long long)exchange, (long long)M.download_timeout_ms, (int)in_flight, cont,
-            (long long)poll_ms);
+            (long long)poll_ms, http1);
 }
 
 /* Let submissions still travelling to the mock arrive, so the next sequence starts with settled books. */
