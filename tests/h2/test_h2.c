@@ -74,6 +74,17 @@ static modellix_client *edge_client(const nginx_edge *e, int continue_on_unknown
     return c;
 }
 
+/* A client of the fixture on `url` (trusting `ca`) whose first submission went through, so that the
+   next one rides the connection it opened. */
+static void open_connection(fixture *f, const char *url, const char *ca)
+{
+    fx_opts o = {.base_url = url, .ca_file = ca, .fast_retries = 1};
+    fx_client(f, &o);
+    modellix_task *t = NULL;
+    assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_OK);
+    modellix_task_free(t);
+}
+
 static void test_submit_and_wait_over_h2(void **state)
 {
     fixture *f = *state;
@@ -141,11 +152,8 @@ static void test_upstream_dies_after_post(void **state)
     fixture *f = *state;
     nginx_edge *const e = &g_edge;
     assert_int_equal(start_edge(e, 0), 0);
-    fx_opts o = {.base_url = e->url, .ca_file = e->ca_file, .fast_retries = 1};
-    fx_client(f, &o);
-    modellix_task *t = NULL;
-    assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_OK); /* opens the connection */
-    modellix_task_free(t);
+    open_connection(f, e->url, e->ca_file);
+    modellix_task *t;
     fx_fault_charged(f, MOCK_ROUTE_SUBMIT, MOCK_FAULT_RESET_BEFORE, 0, 1);
     t = (modellix_task *)1;
     assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_EOUTCOME_UNKNOWN);
@@ -231,11 +239,8 @@ static void test_stream_reset_after_create(void **state)
     nginx_edge *const e = &g_edge;
     edge_opts eo = {.reset_bad_upstream = 1};
     assert_int_equal(start_edge_opts(e, &eo), 0);
-    fx_opts o = {.base_url = e->url, .ca_file = e->ca_file, .fast_retries = 1};
-    fx_client(f, &o);
-    modellix_task *t = NULL;
-    assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_OK); /* opens the connection */
-    modellix_task_free(t);
+    open_connection(f, e->url, e->ca_file);
+    modellix_task *t;
     mock_fault flt = {0};
     flt.route = MOCK_ROUTE_SUBMIT;
     flt.method = "POST";
@@ -303,11 +308,8 @@ static void test_stream_reset_with_goaway(void **state)
     nginx_edge *const e = &g_edge;
     edge_opts eo = {.reset_bad_upstream = 1, .keepalive_requests = 2};
     assert_int_equal(start_edge_opts(e, &eo), 0);
-    fx_opts o = {.base_url = e->url, .ca_file = e->ca_file, .fast_retries = 1};
-    fx_client(f, &o);
-    modellix_task *t = NULL;
-    assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_OK);
-    modellix_task_free(t);
+    open_connection(f, e->url, e->ca_file);
+    modellix_task *t;
     fx_fault_charged(f, MOCK_ROUTE_SUBMIT, MOCK_FAULT_RESET_BEFORE, 0, 1);
     t = (modellix_task *)1;
     assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_EOUTCOME_UNKNOWN);
@@ -345,11 +347,8 @@ static void test_connection_reset_after_create(void **state)
     assert_non_null(relay);
     char url[64];
     snprintf(url, sizeof url, "https://127.0.0.1:%u", (unsigned)tcp_relay_port(relay));
-    fx_opts o = {.base_url = url, .ca_file = e->ca_file, .fast_retries = 1};
-    fx_client(f, &o);
-    modellix_task *t = NULL;
-    assert_int_equal(modellix_task_submit(&t, f->c, FX_SLUG, FX_BODY), MODELLIX_OK); /* opens the connection */
-    modellix_task_free(t);
+    open_connection(f, url, e->ca_file);
+    modellix_task *t;
     assert_int_equal(tcp_relay_connections(relay), 1);
     mock_fault flt = {0};
     flt.route = MOCK_ROUTE_SUBMIT;
